@@ -1,0 +1,29 @@
+# Shared by quickstart.sh and test.sh (sourced, not run).
+
+# Installs dependencies when node_modules is missing or older than the lock file.
+install_dependencies() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> Installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+redis_missing_help() {
+  cat >&2 <<'HELP'
+No Redis answers, and there is no `redis-server` on the PATH to start one.
+Get Redis 6.2 or newer (7 recommended), then run this command again:
+  Debian/Ubuntu:  sudo apt-get install redis-server
+  macOS:          brew install redis
+  Docker:         docker run -d -p 6379:6379 redis:7
+Or point REDIS_URL at a Redis you already have, e.g. REDIS_URL=redis://host:6379
+HELP
+}
+
+# wait_for_redis URL: up to ~10 s.
+wait_for_redis() {
+  for _ in $(seq 1 100); do
+    node scripts/redis-ping.js "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}

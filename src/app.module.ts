@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { configModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { RedisModule } from './redis/redis.module';
+import { WorkerModule } from './worker/worker.module';
+
+/** The HTTP API, with a worker in the same process unless WORKER_ENABLED=false. */
+@Module({})
+export class AppModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [configModule(), RedisModule, JobsModule, HealthModule, WorkerModule.inApiProcess()],
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  Injectable,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `payload.to` or `jobs.3.priority`. */
+  field: string;
+  message: string;
+}
+
+/** Flattens class-validator's tree into one entry per failed rule, each naming its field. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    for (const message of Object.values(error.constraints ?? {})) {
+      out.push({ field, message: parent ? `${parent}.${message}` : message });
+    }
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}
+
+/** The one shape of every 400 the API sends for bad input. */
+export function validationException(errors: FieldError[]): BadRequestException {
+  return new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: errors.map((e) => e.message).join('; '),
+    errors,
+  });
+}
+
+/**
+ * Global validation: unknown fields are rejected (not silently dropped), types are
+ * never coerced, and a body that is not a JSON object is refused before any DTO
+ * logic sees it.
+ */
+@Injectable()
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => validationException(flattenValidationErrors(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (
+      metadata.type === 'body' &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
+      throw validationException([{ field: 'body', message: 'body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
+}

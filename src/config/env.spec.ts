@@ -1,0 +1,109 @@
+import { EnvValidationError, loadEnv } from './env';
+
+function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    loadEnv(raw);
+  } catch (error) {
+    if (error instanceof EnvValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadEnv', () => {
+  it('applies the documented defaults', () => {
+    const env = loadEnv({});
+    expect(env.app.port).toBe(3000);
+    expect(env.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'jobs' });
+    expect(env.worker).toEqual({
+      enabled: true,
+      concurrency: 10,
+      leaseMs: 30000,
+      shutdownTimeoutMs: 10000,
+    });
+    expect(env.jobs).toEqual({
+      maxRetries: 3,
+      backoffBaseMs: 1000,
+      retention: { completedS: 86400, failedS: 604800 },
+    });
+    expect(env.email).toMatchObject({
+      transport: 'simulated',
+      simulatedDurationMs: 2000,
+      simulatedFailureRate: 0.2,
+      smtpUrl: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const env = loadEnv({
+      PORT: '8080',
+      REDIS_URL: 'rediss://:secret@cache.internal:6380',
+      QUEUE_PREFIX: 'mail',
+      WORKER_ENABLED: 'false',
+      WORKER_CONCURRENCY: '50',
+      JOB_MAX_RETRIES: '5',
+      JOB_BACKOFF_BASE_MS: '250',
+      JOB_LEASE_MS: '10000',
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      EMAIL_FROM: 'Ops <ops@example.com>',
+      EMAIL_SIMULATED_DURATION_MS: '0',
+      EMAIL_SIMULATED_FAILURE_RATE: '1',
+    });
+    expect(env.app.port).toBe(8080);
+    expect(env.redis).toEqual({ url: 'rediss://:secret@cache.internal:6380', queuePrefix: 'mail' });
+    expect(env.worker).toMatchObject({ enabled: false, concurrency: 50, leaseMs: 10000 });
+    expect(env.jobs).toMatchObject({ maxRetries: 5, backoffBaseMs: 250 });
+    expect(env.email).toMatchObject({
+      transport: 'smtp',
+      smtpUrl: 'smtp://127.0.0.1:2525',
+      from: 'Ops <ops@example.com>',
+      simulatedDurationMs: 0,
+      simulatedFailureRate: 1,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_URL', 'not a url'],
+    ['QUEUE_PREFIX', 'has space'],
+    ['QUEUE_PREFIX', 'a*b'],
+    ['WORKER_ENABLED', 'maybe'],
+    ['WORKER_CONCURRENCY', '0'],
+    ['WORKER_CONCURRENCY', '2.5'],
+    ['WORKER_CONCURRENCY', '-1'],
+    ['JOB_MAX_RETRIES', 'three'],
+    ['JOB_BACKOFF_BASE_MS', '-5'],
+    ['JOB_LEASE_MS', '10'],
+    ['EMAIL_TRANSPORT', 'carrier-pigeon'],
+    ['EMAIL_SIMULATED_DURATION_MS', '1e3x'],
+    ['EMAIL_SIMULATED_FAILURE_RATE', '1.5'],
+    ['EMAIL_SIMULATED_FAILURE_RATE', 'NaN'],
+    ['SMTP_URL', 'ftp://mail'],
+    ['EMAIL_FROM', 'nobody'],
+    ['JOB_RETENTION_COMPLETED_S', '-1'],
+    ['LOG_LEVEL', 'chatty'],
+  ])('rejects %s=%s, naming the variable', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+    expect(problems[0]).toContain(value);
+  });
+
+  it('requires SMTP_URL with EMAIL_TRANSPORT=smtp', () => {
+    expect(problemsOf({ EMAIL_TRANSPORT: 'smtp' })).toEqual([
+      'SMTP_URL is required when EMAIL_TRANSPORT=smtp',
+    ]);
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsOf({ PORT: 'x', WORKER_CONCURRENCY: 'y' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['PORT', 'WORKER_CONCURRENCY']);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadEnv({ PORT: '', WORKER_CONCURRENCY: '  ' }).worker.concurrency).toBe(10);
+  });
+});

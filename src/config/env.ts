@@ -1,0 +1,188 @@
+/**
+ * The service's environment, parsed and validated in one place. Every namespace
+ * (app, redis, worker, email) reads from `loadEnv`, so a bad value is reported
+ * once, at start-up, naming the variable.
+ */
+
+export type EmailTransportKind = 'simulated' | 'smtp';
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export interface Env {
+  app: {
+    port: number;
+    host: string;
+    logLevel: LogLevelName;
+  };
+  redis: {
+    url: string;
+    queuePrefix: string;
+  };
+  worker: {
+    enabled: boolean;
+    concurrency: number;
+    leaseMs: number;
+    shutdownTimeoutMs: number;
+  };
+  jobs: {
+    maxRetries: number;
+    backoffBaseMs: number;
+    retention: { completedS: number; failedS: number };
+  };
+  email: {
+    transport: EmailTransportKind;
+    simulatedDurationMs: number;
+    simulatedFailureRate: number;
+    smtpUrl: string | undefined;
+    from: string;
+  };
+}
+
+export class EnvValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'EnvValidationError';
+  }
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Collects every problem before throwing, so one start-up names all bad variables. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly raw: RawEnv) {}
+
+  private value(name: string): string | undefined {
+    const v = this.raw[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string, pattern?: RegExp, rule?: string): string {
+    const v = this.value(name) ?? fallback;
+    if (pattern && !pattern.test(v))
+      this.problems.push(`${name} ${rule ?? 'is invalid'} (got "${v}")`);
+    return v;
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.value(name);
+  }
+
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${v}")`);
+      return fallback;
+    }
+    return n;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const v = this.value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a number between ${min} and ${max} (got "${v}")`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.value(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(v)) return true;
+    if (['false', '0', 'no'].includes(v)) return false;
+    this.problems.push(`${name} must be true or false (got "${this.value(name)}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const v = this.value(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(
+    name: string,
+    fallback: string | undefined,
+    protocols: readonly string[],
+  ): string | undefined {
+    const v = this.value(name) ?? fallback;
+    if (v === undefined) return undefined;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !protocols.includes(parsed.protocol)) {
+      this.problems.push(`${name} must be a ${protocols.join(' or ')}// URL (got "${v}")`);
+      return fallback;
+    }
+    return v;
+  }
+}
+
+const EMAIL_ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+
+export function loadEnv(raw: RawEnv): Env {
+  const r = new EnvReader(raw);
+  const env: Env = {
+    app: {
+      port: r.int('PORT', 3000, 0, 65535),
+      host: r.string('HOST', '0.0.0.0'),
+      logLevel: r.oneOf<LogLevelName>('LOG_LEVEL', 'log', LOG_LEVELS),
+    },
+    redis: {
+      url: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string,
+      queuePrefix: r.string(
+        'QUEUE_PREFIX',
+        'jobs',
+        /^[A-Za-z0-9_.:{}-]{1,64}$/,
+        'must be 1-64 characters of letters, digits, _ . : - { }',
+      ),
+    },
+    worker: {
+      enabled: r.bool('WORKER_ENABLED', true),
+      concurrency: r.int('WORKER_CONCURRENCY', 10, 1, 1000),
+      leaseMs: r.int('JOB_LEASE_MS', 30000, 500, 86_400_000),
+      shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', 10000, 0, 3_600_000),
+    },
+    jobs: {
+      maxRetries: r.int('JOB_MAX_RETRIES', 3, 0, 100),
+      backoffBaseMs: r.int('JOB_BACKOFF_BASE_MS', 1000, 0, 86_400_000),
+      retention: {
+        completedS: r.int('JOB_RETENTION_COMPLETED_S', 86_400, 0, 315_360_000),
+        failedS: r.int('JOB_RETENTION_FAILED_S', 604_800, 0, 315_360_000),
+      },
+    },
+    email: {
+      transport: r.oneOf<EmailTransportKind>('EMAIL_TRANSPORT', 'simulated', ['simulated', 'smtp']),
+      simulatedDurationMs: r.int('EMAIL_SIMULATED_DURATION_MS', 2000, 0, 3_600_000),
+      simulatedFailureRate: r.number('EMAIL_SIMULATED_FAILURE_RATE', 0.2, 0, 1),
+      smtpUrl: r.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
+      from: r.string('EMAIL_FROM', 'Job Queue <no-reply@localhost>'),
+    },
+  };
+  if (
+    env.email.transport === 'smtp' &&
+    env.email.smtpUrl === undefined &&
+    !r.problems.some((p) => p.startsWith('SMTP_URL'))
+  ) {
+    r.problems.push('SMTP_URL is required when EMAIL_TRANSPORT=smtp');
+  }
+  const address = /<([^>]+)>\s*$/.exec(env.email.from)?.[1] ?? env.email.from;
+  if (!EMAIL_ADDRESS.test(address.trim())) {
+    r.problems.push(`EMAIL_FROM must be an address or "Name <address>" (got "${env.email.from}")`);
+  }
+  if (r.problems.length > 0) throw new EnvValidationError(r.problems);
+  return env;
+}

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+/** Limits on a send_email payload; the README's "Limits" table quotes these. */
+export const EMAIL_LIMITS = {
+  toMaxLength: 254, // RFC 5321 path limit
+  subjectMaxLength: 255,
+  bodyMaxLength: 100_000,
+} as const;
+
+/**
+ * Which addresses are accepted: `local@domain.tld` with an ASCII local part, a
+ * domain with a top-level part, no display name, no IP literal, no spaces,
+ * at most 254 characters.
+ */
+export const EMAIL_RULE = {
+  allow_display_name: false,
+  require_tld: true,
+  allow_ip_domain: false,
+  allow_utf8_local_part: false,
+  ignore_max_length: false,
+} as const;
+
+export class SendEmailPayloadDto {
+  @ApiProperty({
+    example: 'alice@example.com',
+    description: `Recipient address (local@domain.tld, at most ${EMAIL_LIMITS.toMaxLength} characters).`,
+    maxLength: EMAIL_LIMITS.toMaxLength,
+  })
+  @IsEmail(EMAIL_RULE, { message: 'to must be a valid e-mail address (local@domain.tld)' })
+  @MaxLength(EMAIL_LIMITS.toMaxLength)
+  @IsString()
+  readonly to!: string;
+
+  @ApiPropertyOptional({
+    example: 'Welcome aboard',
+    description: `Subject line: at most ${EMAIL_LIMITS.subjectMaxLength} characters, no line breaks.`,
+    maxLength: EMAIL_LIMITS.subjectMaxLength,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(EMAIL_LIMITS.subjectMaxLength)
+  // A CR or LF in a header value would let a client inject headers.
+  @Matches(/^[^\r\n]*$/, { message: 'subject must not contain line breaks' })
+  readonly subject?: string;
+
+  @ApiPropertyOptional({
+    example: 'Thanks for signing up.',
+    description: `Plain-text body, at most ${EMAIL_LIMITS.bodyMaxLength} characters.`,
+    maxLength: EMAIL_LIMITS.bodyMaxLength,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(0)
+  @MaxLength(EMAIL_LIMITS.bodyMaxLength)
+  readonly body?: string;
+}

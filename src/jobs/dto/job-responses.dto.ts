@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PRIORITIES, Priority } from '../job-keys';
+import { JOB_STATUSES, JobStatus } from '../job.types';
+
+export class SubmitJobResponseDto {
+  @ApiProperty({ example: '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11', format: 'uuid' })
+  readonly job_id!: string;
+
+  @ApiProperty({ example: 'pending', enum: ['pending'] })
+  readonly status!: 'pending';
+}
+
+export class SubmitJobsResponseDto {
+  @ApiProperty({
+    type: [String],
+    example: ['3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11', '9a1d2c3b-4e5f-4a6b-8c7d-0e1f2a3b4c5d'],
+    description: 'One id per submitted job, in request order.',
+  })
+  readonly job_ids!: string[];
+}
+
+const TS = 'Unix epoch seconds with millisecond precision, or null when unset.';
+
+export class JobStatusDto {
+  @ApiProperty({ example: '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11', format: 'uuid' })
+  readonly job_id!: string;
+
+  @ApiProperty({ example: 'send_email' })
+  readonly job_type!: string;
+
+  @ApiProperty({ example: 'high', enum: PRIORITIES })
+  readonly priority!: Priority;
+
+  @ApiProperty({ example: { to: 'alice@example.com', subject: 'Welcome aboard' }, type: Object })
+  readonly payload!: unknown;
+
+  @ApiProperty({ example: 'completed', enum: JOB_STATUSES })
+  readonly status!: JobStatus;
+
+  @ApiProperty({ example: 0, description: 'Failed attempts so far (at most JOB_MAX_RETRIES).' })
+  readonly retry_count!: number;
+
+  @ApiProperty({ example: 1732745000.123, type: Number, nullable: true, description: TS })
+  readonly created_ts!: number | null;
+
+  @ApiProperty({
+    example: 1732745000.125,
+    type: Number,
+    nullable: true,
+    description: `Last pick-up. ${TS}`,
+  })
+  readonly picked_ts!: number | null;
+
+  @ApiProperty({ example: 1732745002.131, type: Number, nullable: true, description: TS })
+  readonly completed_ts!: number | null;
+
+  @ApiProperty({
+    example: null,
+    type: Number,
+    nullable: true,
+    description: `Earliest time of the next attempt after a failure. ${TS}`,
+  })
+  readonly available_after!: number | null;
+
+  @ApiPropertyOptional({
+    example: 'SMTP 451: 4.3.0 try again later',
+    description: 'Reason of the last failed attempt.',
+  })
+  readonly last_error?: string;
+}

@@ -1,0 +1,19 @@
+/**
+ * Domain errors carry a stable `code`: `instanceof` does not survive process
+ * boundaries or duplicated module copies, a string does.
+ */
+export class JobError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}
+
+export const JobErrorCode = {
+  NotFound: 'JOB.NOT_FOUND',
+  IdConflict: 'JOB.ID_CONFLICT',
+  UnknownType: 'JOB.UNKNOWN_TYPE',
+} as const;

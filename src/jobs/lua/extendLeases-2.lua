@@ -1,0 +1,28 @@
+--[[
+  heartbeat: extends every lease a worker holds, in one call. A lease whose token
+  no longer matches (it expired and the job was recovered) is not extended and
+  its token is returned, so the worker can stop that attempt.
+
+  KEYS[1]     in-flight set     <prefix>:inflight
+  KEYS[2]     lease tokens      <prefix>:leases
+
+  ARGV[1]     lease duration, ms
+  ARGV[2i]    job i's id
+  ARGV[2i+1]  job i's lease token
+
+  Output: { lease tokens that are no longer owned }
+]]
+local rcall = redis.call
+--- @include "time"
+
+local deadline = nowMs() + tonumber(ARGV[1])
+local lost = {}
+for i = 2, #ARGV, 2 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  if rcall('HGET', KEYS[2], id) == token then
+    rcall('ZADD', KEYS[1], 'XX', deadline, id)
+  else
+    lost[#lost + 1] = token
+  end
+end
+return lost

@@ -1,0 +1,17 @@
+-- Puts a job back at the consuming (right) end of its priority's ready list,
+-- so a job taken from a dead or stopping worker runs next, before newer jobs.
+-- Returns 1, or 0 when the job's hash is gone (nothing to run).
+local function requeue(hashPrefix, highKey, lowKey, jobId)
+  local jobKey = hashPrefix .. jobId
+  local priority = rcall('HGET', jobKey, 'priority')
+  if not priority then
+    return 0
+  end
+  rcall('HSET', jobKey, 'status', 'pending')
+  if priority == 'high' then
+    rcall('RPUSH', highKey, jobId)
+  else
+    rcall('RPUSH', lowKey, jobId)
+  end
+  return 1
+end

@@ -1,0 +1,70 @@
+import Redis, { RedisOptions } from 'ioredis';
+
+/**
+ * Connection options shared by every connection the service opens.
+ *
+ * Commands fail fast while Redis is unreachable (no offline queue, a command
+ * timeout) so the API can answer 503 at once instead of hanging; the worker
+ * treats those errors as "wait and retry". ioredis keeps reconnecting on its
+ * own, which is what makes API and workers recover without a restart.
+ */
+export function connectionOptions(name: string): RedisOptions {
+  return {
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5000,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
+    // RESP2 keeps replies identical across servers and avoids HELLO on every reconnect.
+    protocol: 2,
+  };
+}
+
+export function createRedisConnection(url: string, name: string, extra: RedisOptions = {}): Redis {
+  const client = new Redis(url, { ...connectionOptions(name), ...extra });
+  // Without a listener ioredis prints every reconnect failure as an unhandled error.
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Resolves when `client` is ready or `timeoutMs` has passed, whichever comes first. */
+export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const onReady = (): void => finish(true);
+    function finish(ready: boolean): void {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    }
+    client.once('ready', onReady);
+  });
+}
+
+const UNAVAILABLE_MESSAGES = [
+  'Connection is closed',
+  "Stream isn't writeable",
+  'Command timed out',
+  'Reached the max retries per request limit',
+  'connect ECONNREFUSED',
+  'LOADING',
+  'READONLY',
+  'MISCONF',
+  'read ECONNRESET',
+];
+
+/** True for errors that mean "Redis cannot be reached right now", as opposed to a bug. */
+export function isRedisUnavailableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  const code = (error as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)
+  ) {
+    return true;
+  }
+  return UNAVAILABLE_MESSAGES.some((m) => error.message.includes(m));
+}

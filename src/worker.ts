@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { exitOnSignals, loadEnvOrExit, logLevels } from './bootstrap';
+import { WorkerAppModule } from './worker-app.module';
+
+/** Headless worker: a Nest application context without HTTP. */
+async function main(): Promise<void> {
+  const env = loadEnvOrExit();
+  const app = await NestFactory.createApplicationContext(WorkerAppModule.forRoot(), {
+    logger: logLevels(env.app.logLevel),
+  });
+  exitOnSignals(app);
+  await app.init();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

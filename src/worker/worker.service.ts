@@ -1,0 +1,308 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jobsConfig, redisConfig, workerConfig } from '../config/configuration';
+import { isPermanentJobError } from '../handlers/job-handler';
+import { JobHandlerRegistry } from '../handlers/job-handler.registry';
+import { JobRepository } from '../jobs/job.repository';
+import { ClaimedJob, Lease } from '../jobs/job.types';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import { createRedisConnection, isRedisUnavailableError } from '../redis/redis-connection';
+import { backoffDelayMs } from './backoff';
+import { IDLE_BLOCK_MS, WORKER_AUTOSTART } from './worker.constants';
+
+interface ActiveJob {
+  lease: Lease;
+  abort: AbortController;
+  /** Set when the lease was revoked or handed back: the attempt's result is discarded. */
+  lost: boolean;
+  done: Promise<void>;
+}
+
+type Outcome = { ok: true } | { ok: false; reason: string; permanent: boolean };
+
+const MAX_ERROR_LENGTH = 1000;
+
+/**
+ * The claim / process / settle loop. Up to WORKER_CONCURRENCY jobs run at once,
+ * each under its own lease; one heartbeat call extends all of them. When nothing
+ * is ready the loop blocks in Redis on the wake-up set until a job is submitted,
+ * a retry falls due, or IDLE_BLOCK_MS passes.
+ */
+@Injectable()
+export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly active = new Map<string, ActiveJob>(); // by lease token
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private claimSeq = 0;
+  private loopDone?: Promise<void>;
+  private blocking?: Redis;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private recoveryTimer?: NodeJS.Timeout;
+  private slotFreed?: () => void;
+  private pauseAbort?: AbortController;
+  /** After Redis comes back, live workers get one lease period to heartbeat before anyone recovers. */
+  private recoveryPausedUntil = 0;
+  private readonly onRedisReady = (): void => {
+    if (this.seenReady) this.recoveryPausedUntil = Date.now() + this.config.leaseMs;
+    this.seenReady = true;
+  };
+  private seenReady = false;
+
+  constructor(
+    private readonly repository: JobRepository,
+    private readonly handlers: JobHandlerRegistry,
+    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
+    @Inject(jobsConfig.KEY) private readonly jobs: ConfigType<typeof jobsConfig>,
+    @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.autostart) this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  start(): void {
+    if (this.state !== 'idle') throw new Error(`Worker cannot start: it is ${this.state}`);
+    this.state = 'running';
+    this.seenReady = this.redis.status === 'ready';
+    this.redis.on('ready', this.onRedisReady);
+    // Blocking commands hold their connection, so the wait gets one of its own.
+    // It queues commands while Redis is away: waiting is all it does.
+    this.blocking = createRedisConnection(
+      this.redisSettings.url,
+      `${this.redisSettings.queuePrefix}:worker-wait:${process.pid}`,
+      { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined },
+    );
+    const heartbeatEvery = Math.max(Math.floor(this.config.leaseMs / 3), 100);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatEvery);
+    const recoverEvery = Math.min(Math.max(Math.floor(this.config.leaseMs / 2), 250), 15_000);
+    this.recoveryTimer = setInterval(() => void this.recover(), recoverEvery);
+    this.heartbeatTimer.unref();
+    this.recoveryTimer.unref();
+    void this.recover();
+    this.loopDone = this.loop();
+    this.logger.log(`Worker ${this.workerId} started (concurrency ${this.config.concurrency})`);
+  }
+
+  /**
+   * Stops claiming, lets in-flight jobs finish within WORKER_SHUTDOWN_TIMEOUT_MS,
+   * and hands back to the queue whatever did not finish.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    clearInterval(this.recoveryTimer);
+    this.redis.off('ready', this.onRedisReady);
+    this.blocking?.disconnect();
+    this.slotFreed?.();
+    this.pauseAbort?.abort();
+    await this.loopDone;
+
+    if (this.active.size > 0) {
+      this.logger.log(
+        `Waiting up to ${this.config.shutdownTimeoutMs} ms for ${this.active.size} job(s)`,
+      );
+      const allDone = Promise.all([...this.active.values()].map((job) => job.done));
+      const timeout = sleep(this.config.shutdownTimeoutMs, 'timeout' as const, { ref: false });
+      await Promise.race([allDone, timeout]);
+    }
+    if (this.active.size > 0) await this.handBack([...this.active.values()]);
+    clearInterval(this.heartbeatTimer);
+    this.state = 'stopped';
+    this.logger.log(`Worker ${this.workerId} stopped`);
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (this.state === 'running') {
+      try {
+        const free = this.config.concurrency - this.active.size;
+        if (free <= 0) {
+          await new Promise<void>((resolve) => (this.slotFreed = resolve));
+          this.slotFreed = undefined;
+          continue;
+        }
+        const tokenPrefix = `${this.workerId}:${++this.claimSeq}`;
+        const { jobs, nextDueInMs } = await this.repository.claim(
+          free,
+          this.config.leaseMs,
+          tokenPrefix,
+        );
+        if (failures > 0) this.logger.log('Redis reachable again: claiming resumed');
+        failures = 0;
+        for (const job of jobs) this.begin(job);
+        if (jobs.length === 0) {
+          const wait = Math.min(nextDueInMs ?? IDLE_BLOCK_MS, IDLE_BLOCK_MS);
+          await this.repository.waitForWork(this.blocking as Redis, wait);
+        }
+      } catch (error) {
+        if (this.state !== 'running') break;
+        failures += 1;
+        if (failures === 1 || failures % 50 === 0) {
+          this.logger.warn(`Cannot claim (attempt ${failures}): ${describe(error)}; retrying`);
+        }
+        await this.pause(Math.min(50 * 2 ** failures, 2000));
+      }
+    }
+  }
+
+  private begin(job: ClaimedJob): void {
+    const entry = {
+      lease: { id: job.id, token: job.token },
+      abort: new AbortController(),
+      lost: false,
+    } as ActiveJob;
+    this.active.set(job.token, entry);
+    entry.done = this.process(job, entry).finally(() => {
+      this.active.delete(job.token);
+      this.slotFreed?.();
+    });
+  }
+
+  private async process(job: ClaimedJob, entry: ActiveJob): Promise<void> {
+    let outcome: Outcome;
+    try {
+      const handler = this.handlers.get(job.type);
+      if (!handler)
+        throw Object.assign(new Error(`no handler for job_type "${job.type}"`), {
+          code: 'JOB.PERMANENT_FAILURE',
+        });
+      await handler.instance.handle({
+        jobId: job.id,
+        payload: JSON.parse(job.payloadJson) as unknown,
+        attempt: job.retryCount + 1,
+        signal: entry.abort.signal,
+      });
+      outcome = { ok: true };
+    } catch (error) {
+      outcome = {
+        ok: false,
+        reason: describe(error).slice(0, MAX_ERROR_LENGTH),
+        permanent: isPermanentJobError(error),
+      };
+    }
+    if (entry.lost) {
+      this.logger.warn(`Job ${job.id}: lease lost during the attempt, its result is discarded`);
+      return;
+    }
+    await this.settle(job, entry, outcome);
+  }
+
+  /** Records the attempt's outcome; retried while Redis is unreachable and the lease is ours. */
+  private async settle(job: ClaimedJob, entry: ActiveJob, outcome: Outcome): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (outcome.ok) {
+          const [owned] = await this.repository.complete([entry.lease], this.jobs.retention);
+          if (!owned) this.logger.warn(`Job ${job.id}: completion refused, the lease was lost`);
+        } else {
+          const retry = job.retryCount + 1;
+          const result = await this.repository.fail(
+            entry.lease,
+            outcome.reason,
+            {
+              maxRetries: this.jobs.maxRetries,
+              delayMs: backoffDelayMs(this.jobs.backoffBaseMs, retry),
+              permanent: outcome.permanent,
+            },
+            this.jobs.retention,
+          );
+          this.logger.debug(
+            `Job ${job.id}: attempt ${retry} failed (${outcome.reason}): ${result}`,
+          );
+        }
+        return;
+      } catch (error) {
+        if (entry.lost || !isRedisUnavailableError(error)) {
+          // The lease will expire and the job will be recovered: nothing is lost.
+          this.logger.error(`Job ${job.id}: could not record the result: ${describe(error)}`);
+          return;
+        }
+        await sleep(Math.min(50 * 2 ** attempt, 2000));
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.active.size === 0) return;
+    const entries = [...this.active.values()].filter((e) => !e.lost);
+    try {
+      const lostTokens = await this.repository.extendLeases(
+        entries.map((e) => e.lease),
+        this.config.leaseMs,
+      );
+      for (const token of lostTokens) {
+        const entry = this.active.get(token);
+        if (!entry) continue;
+        entry.lost = true;
+        entry.abort.abort(new Error('lease lost'));
+        this.logger.warn(`Job ${entry.lease.id}: lease lost (expired and recovered elsewhere)`);
+      }
+    } catch (error) {
+      this.logger.debug(`Heartbeat failed: ${describe(error)}`);
+    }
+  }
+
+  private async recover(): Promise<void> {
+    if (Date.now() < this.recoveryPausedUntil) return;
+    try {
+      const ids = await this.repository.recoverExpired();
+      if (ids.length > 0) this.logger.warn(`Recovered ${ids.length} job(s) whose lease expired`);
+    } catch (error) {
+      this.logger.debug(`Recovery check failed: ${describe(error)}`);
+    }
+  }
+
+  private async handBack(entries: ActiveJob[]): Promise<void> {
+    for (const entry of entries) {
+      entry.lost = true;
+      entry.abort.abort(new Error('worker shutting down'));
+    }
+    try {
+      const released = await this.repository.release(entries.map((e) => e.lease));
+      this.logger.warn(`Shutdown timeout: handed ${released} unfinished job(s) back to the queue`);
+    } catch (error) {
+      this.logger.error(
+        `Could not hand back ${entries.length} job(s) (${describe(error)}); they return to the queue when their lease expires`,
+      );
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    this.pauseAbort = new AbortController();
+    try {
+      await sleep(ms, undefined, { signal: this.pauseAbort.signal });
+    } catch {
+      // interrupted by stop()
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
