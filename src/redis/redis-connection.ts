@@ -43,6 +43,23 @@ export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<
   });
 }
 
+/**
+ * What the server keeps on disk: 'aof', 'rdb', 'none', or 'unknown' when it cannot
+ * be asked (CONFIG disabled on managed services, or Redis unreachable).
+ */
+export async function describePersistence(
+  client: Redis,
+): Promise<'aof' | 'rdb' | 'none' | 'unknown'> {
+  try {
+    const [, appendonly] = (await client.config('GET', 'appendonly')) as string[];
+    if (appendonly === 'yes') return 'aof';
+    const [, save] = (await client.config('GET', 'save')) as string[];
+    return save && save.trim() !== '' ? 'rdb' : 'none';
+  } catch {
+    return 'unknown';
+  }
+}
+
 const UNAVAILABLE_MESSAGES = [
   'Connection is closed',
   "Stream isn't writeable",

@@ -1,9 +1,16 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
 import { redisConfig } from '../config/configuration';
 import { REDIS_CLIENT } from './redis.constants';
-import { createRedisConnection, waitUntilReady } from './redis-connection';
+import { createRedisConnection, describePersistence, waitUntilReady } from './redis-connection';
 
 @Global()
 @Module({
@@ -22,10 +29,21 @@ import { createRedisConnection, waitUntilReady } from './redis-connection';
   ],
   exports: [REDIS_CLIENT],
 })
-export class RedisModule implements OnApplicationShutdown {
+export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RedisModule.name);
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  /** Accepted jobs live only in Redis: say so loudly when it keeps nothing on disk. */
+  async onApplicationBootstrap(): Promise<void> {
+    const persistence = await describePersistence(this.redis);
+    if (persistence === 'none') {
+      this.logger.warn(
+        'Redis has no persistence (appendonly no, no RDB save points): accepted jobs are lost if Redis restarts. ' +
+          'Enable AOF (appendonly yes, appendfsync everysec) for production.',
+      );
+    }
+  }
 
   async onApplicationShutdown(): Promise<void> {
     try {

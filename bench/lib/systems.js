@@ -1,0 +1,137 @@
+'use strict';
+// The two systems under test, behind one interface, so every measurement runs the
+// same steps on both: this service (built code in dist/) and BullMQ.
+require('reflect-metadata');
+const { randomUUID } = require('node:crypto');
+const { join } = require('node:path');
+const { Queue } = require('bullmq');
+const Redis = require('ioredis');
+const { startNode, stop } = require('./procs');
+
+const ROOT = join(__dirname, '..', '..');
+const { JobRepository } = require(join(ROOT, 'dist', 'jobs', 'job.repository.js'));
+
+const PAYLOAD = { to: 'bench@example.com', subject: 'Benchmark', body: 'Hello' };
+
+function connect(url) {
+  const client = new Redis(url, { maxRetriesPerRequest: null, protocol: 2 });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** This service, run as it is deployed: `node dist/worker.js` processes. */
+function jobq(redisUrl, name, extraEnv = {}) {
+  const prefix = `bench:${name}`;
+  const client = connect(redisUrl);
+  const repo = new JobRepository(client, { url: redisUrl, queuePrefix: prefix });
+  const keys = repo.keys;
+  const workerEnv = (concurrency) => ({
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    WORKER_CONCURRENCY: String(concurrency),
+    EMAIL_TRANSPORT: 'simulated',
+    EMAIL_SIMULATED_DURATION_MS: '0',
+    EMAIL_SIMULATED_FAILURE_RATE: '0',
+    LOG_LEVEL: 'log',
+    ...extraEnv,
+  });
+  const newJobs = (n) =>
+    Array.from({ length: n }, () => ({
+      id: randomUUID(),
+      type: 'send_email',
+      priority: 'high',
+      payloadJson: JSON.stringify(PAYLOAD),
+    }));
+  return {
+    label: 'this service',
+    prefix,
+    client,
+    apiEnv: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, WORKER_ENABLED: 'false', LOG_LEVEL: 'log' },
+    async add(n = 1) {
+      await repo.submit(newJobs(n));
+    },
+    /** Fills the queue while workers cannot see it (the ready list is renamed away). */
+    async prefillPaused(n) {
+      for (let done = 0; done < n; done += 1000) await repo.submit(newJobs(Math.min(1000, n - done)));
+      await client.rename(keys.high, `${keys.high}:paused`);
+      await client.del(keys.wake);
+    },
+    async resume() {
+      await client.multi().rename(`${keys.high}:paused`, keys.high).zadd(keys.wake, 0, 'w').exec();
+    },
+    async remaining() {
+      const [[, a], [, b], [, c], [, d]] = await client
+        .pipeline()
+        .llen(keys.high)
+        .llen(keys.low)
+        .zcard(keys.inflight)
+        .zcard(keys.delayed)
+        .exec();
+      return a + b + c + d;
+    },
+    startWorker(concurrency) {
+      return startNode([join(ROOT, 'dist', 'worker.js')], workerEnv(concurrency), /Worker .* started/);
+    },
+    /** picked_ts - created_ts of every job, ms (Redis clock, ms resolution). */
+    async pickupLatencies() {
+      const ids = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await client.scan(cursor, 'MATCH', `${keys.hashPrefix}*`, 'COUNT', 1000);
+        ids.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      const pipeline = client.pipeline();
+      for (const key of ids) pipeline.hmget(key, 'created_ts', 'picked_ts');
+      return (await pipeline.exec()).map(([, [c, p]]) => Math.round((Number(p) - Number(c)) * 1000));
+    },
+    close() {
+      client.disconnect();
+    },
+  };
+}
+
+/** BullMQ 6 with the same work: no-op jobs in worker processes of the same concurrency. */
+function bullmq(redisUrl, name, { keepCompleted = false } = {}) {
+  const queueName = `bench-${name}`;
+  const client = connect(redisUrl);
+  const queue = new Queue(queueName, { connection: connect(redisUrl) });
+  const opts = { removeOnComplete: !keepCompleted };
+  return {
+    label: 'BullMQ',
+    client,
+    queueName,
+    async add(n = 1) {
+      if (n === 1) await queue.add('send_email', PAYLOAD, opts);
+      else await queue.addBulk(Array.from({ length: n }, () => ({ name: 'send_email', data: PAYLOAD, opts })));
+    },
+    async prefillPaused(n) {
+      await queue.pause();
+      for (let done = 0; done < n; done += 1000) await this.add(Math.min(1000, n - done));
+    },
+    async resume() {
+      await queue.resume();
+    },
+    async remaining() {
+      const counts = await queue.getJobCounts('wait', 'paused', 'active', 'prioritized', 'delayed');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    startWorker(concurrency) {
+      return startNode(
+        [join(__dirname, '..', 'bullmq-worker.js')],
+        { REDIS_URL: redisUrl, BULL_QUEUE: queueName, CONCURRENCY: String(concurrency) },
+        /bullmq worker ready/,
+      );
+    },
+    async pickupLatencies() {
+      const jobs = await queue.getJobs(['completed'], 0, -1);
+      return jobs.map((job) => job.processedOn - job.timestamp);
+    },
+    close() {
+      client.disconnect();
+      return queue.close();
+    },
+  };
+}
+
+module.exports = { jobq, bullmq, stop, PAYLOAD };

@@ -1,0 +1,247 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EMAIL_LIMITS, EMAIL_RULE, SendEmailPayloadDto } from './send-email-payload.dto';
+
+/** The options JobsService.validatePayload uses for a job's payload. */
+const OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
+function validate(payload: Record<string, unknown>): ValidationError[] {
+  return validateSync(plainToInstance(SendEmailPayloadDto, payload), OPTIONS);
+}
+
+/** The failed rules, by property: `{ to: ['isEmail'], ... }`. */
+function failures(payload: Record<string, unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const error of validate(payload)) {
+    out[error.property] = Object.keys(error.constraints ?? {}).sort();
+  }
+  return out;
+}
+
+/** An address of exactly `length` characters: a 64-character local part and labels of at most 63. */
+function addressOfLength(length: number): string {
+  const local = 'a'.repeat(64);
+  let domainLength = length - local.length - 1 - '.com'.length;
+  const labels: string[] = [];
+  while (domainLength > 0) {
+    // Never leave a remainder of 0 (an empty label) after the separator.
+    const label = Math.min(63, domainLength === 64 ? 62 : domainLength);
+    labels.push('b'.repeat(label));
+    domainLength -= label + 1;
+  }
+  const address = `${local}@${labels.join('.')}.com`;
+  if (address.length !== length) throw new Error(`built ${address.length}, wanted ${length}`);
+  return address;
+}
+
+describe('SendEmailPayloadDto', () => {
+  it('accepts a full payload and a payload with only `to`', () => {
+    expect(validate({ to: 'alice@example.com', subject: 'Hello', body: 'Hi there' })).toEqual([]);
+    expect(validate({ to: 'alice@example.com' })).toEqual([]);
+  });
+
+  it('accepts empty subject and body', () => {
+    expect(validate({ to: 'alice@example.com', subject: '', body: '' })).toEqual([]);
+  });
+
+  it('treats null subject and body as absent (IsOptional)', () => {
+    expect(validate({ to: 'alice@example.com', subject: null, body: null })).toEqual([]);
+  });
+
+  describe('to', () => {
+    it('is required', () => {
+      expect(failures({})).toEqual({ to: ['isEmail', 'isString', 'maxLength'] });
+      expect(failures({ subject: 'x', body: 'y' })).toEqual({
+        to: ['isEmail', 'isString', 'maxLength'],
+      });
+      expect(failures({ to: null })).toEqual({ to: ['isEmail', 'isString', 'maxLength'] });
+    });
+
+    it.each([
+      ['a number', 42],
+      ['a boolean', true],
+      ['an array of one address', ['alice@example.com']],
+      ['an object', { address: 'alice@example.com' }],
+    ])('must be a string, not %s (no coercion)', (_what, to) => {
+      expect(failures({ to })).toMatchObject({ to: expect.arrayContaining(['isString']) });
+    });
+
+    it('names the rule in its message', () => {
+      const [error] = validate({ to: 'plain' });
+      expect(error.constraints).toEqual({
+        isEmail: 'to must be a valid e-mail address (local@domain.tld)',
+      });
+    });
+
+    it('documents the e-mail rule it applies', () => {
+      // toMatchObject: validator.js merges its defaults into the options object it is given.
+      expect(EMAIL_RULE).toMatchObject({
+        allow_display_name: false,
+        require_tld: true,
+        allow_ip_domain: false,
+        allow_utf8_local_part: false,
+        ignore_max_length: false,
+      });
+      expect(EMAIL_LIMITS.toMaxLength).toBe(254);
+    });
+
+    describe('address table', () => {
+      const valid: [string, string][] = [
+        ['plain address', 'alice@example.com'],
+        ['dots, plus tag, sub-domains', 'a.b+tag@sub.example.co.uk'],
+        ['long TLD', 'x@example.museum'],
+        ['upper case', 'Alice@Example.COM'],
+        ['digits and hyphen in the domain', 'bob@mail-01.example.com'],
+        ['a 64-character local part', `${'a'.repeat(64)}@example.com`],
+        ['exactly 254 characters', addressOfLength(254)],
+        // Documented as found: the rule restricts the local part to ASCII, not the domain
+        // (an internationalised domain name), and RFC 5321 allows a quoted local part.
+        ['a non-ASCII (IDN) domain', 'alice@exämple.com'],
+        ['a quoted local part', '"quoted"@example.com'],
+      ];
+
+      const invalid: [string, string][] = [
+        ['no @ at all', 'plain'],
+        ['no local part', '@example.com'],
+        ['no domain', 'alice@'],
+        ['a domain without TLD', 'alice@localhost'],
+        ['a one-letter TLD', 'alice@example.c'],
+        ['an IP literal', 'alice@[127.0.0.1]'],
+        ['a bare IP domain', 'alice@127.0.0.1'],
+        ['a display name', 'Alice <alice@example.com>'],
+        ['a space in the local part', 'alice @example.com'],
+        ['a space in the domain', 'alice@exa mple.com'],
+        ['leading whitespace', ' alice@example.com'],
+        ['trailing whitespace', 'alice@example.com '],
+        ['a tab', 'alice@example.com\tx'],
+        ['a non-ASCII local part', 'ünïcode@example.com'],
+        ['two @', 'alice@@example.com'],
+        ['two addresses', 'alice@example.com,bob@example.com'],
+        ['an empty domain label', 'alice@example..com'],
+        ['a trailing dot in the domain', 'alice@example.com.'],
+        ['a domain label starting with a hyphen', 'alice@-example.com'],
+        ['a leading dot in the local part', '.alice@example.com'],
+        ['consecutive dots in the local part', 'a..b@example.com'],
+        ['a 65-character local part', `${'a'.repeat(65)}@example.com`],
+        ['255 characters', addressOfLength(255)],
+        ['CRLF header injection', 'alice@example.com\r\nBcc: x@example.com'],
+        ['a trailing LF', 'alice@example.com\n'],
+        ['a trailing CR', 'alice@example.com\r'],
+        ['a leading LF', '\nalice@example.com'],
+        ['a Unicode line separator', 'alice@example.com\u2028'],
+      ];
+
+      it.each(valid)('accepts %s: %j', (_what, to) => {
+        expect(validate({ to })).toEqual([]);
+      });
+
+      it.each(invalid)('rejects %s: %j', (_what, to) => {
+        expect(failures({ to })).toMatchObject({ to: expect.arrayContaining(['isEmail']) });
+      });
+
+      it('rejects a 255-character address on length as well', () => {
+        expect(failures({ to: addressOfLength(255) })).toEqual({ to: ['isEmail', 'maxLength'] });
+      });
+    });
+  });
+
+  describe('subject', () => {
+    const max = EMAIL_LIMITS.subjectMaxLength;
+
+    it(`is limited to ${max} characters`, () => {
+      expect(max).toBe(255);
+      expect(validate({ to: 'alice@example.com', subject: 's'.repeat(max) })).toEqual([]);
+      expect(failures({ to: 'alice@example.com', subject: 's'.repeat(max + 1) })).toEqual({
+        subject: ['maxLength'],
+      });
+    });
+
+    it.each([
+      ['CRLF', 'Hi\r\nBcc: victim@example.com'],
+      ['LF', 'Hi\nX-Injected: yes'],
+      ['CR', 'Hi\rX-Injected: yes'],
+      ['a trailing LF', 'Hi\n'],
+      ['a leading CR', '\rHi'],
+    ])('rejects %s', (_what, subject) => {
+      const errors = validate({ to: 'alice@example.com', subject });
+      expect(errors).toHaveLength(1);
+      expect(errors[0].property).toBe('subject');
+      expect(errors[0].constraints).toEqual({ matches: 'subject must not contain line breaks' });
+    });
+
+    it('accepts tabs and non-ASCII text', () => {
+      expect(validate({ to: 'alice@example.com', subject: 'Grüße\tund 👋' })).toEqual([]);
+    });
+
+    it.each([
+      ['a number', 7],
+      ['an array', ['Hello']],
+      ['an object', { text: 'Hello' }],
+      ['a boolean', false],
+    ])('must be a string, not %s', (_what, subject) => {
+      expect(failures({ to: 'alice@example.com', subject })).toMatchObject({
+        subject: expect.arrayContaining(['isString']),
+      });
+    });
+  });
+
+  describe('body', () => {
+    const max = EMAIL_LIMITS.bodyMaxLength;
+
+    it(`is limited to ${max} characters`, () => {
+      expect(max).toBe(100_000);
+      expect(validate({ to: 'alice@example.com', body: 'b'.repeat(max) })).toEqual([]);
+      expect(failures({ to: 'alice@example.com', body: 'b'.repeat(max + 1) })).toEqual({
+        body: ['maxLength'],
+      });
+    });
+
+    it('may contain line breaks (it is the message text)', () => {
+      expect(validate({ to: 'alice@example.com', body: 'line 1\r\nline 2\nline 3' })).toEqual([]);
+    });
+
+    it.each([
+      ['a number', 1],
+      ['an object', { html: '<b>hi</b>' }],
+      ['an array', ['Hi']],
+    ])('must be a string, not %s', (_what, body) => {
+      expect(failures({ to: 'alice@example.com', body })).toMatchObject({
+        body: expect.arrayContaining(['isString']),
+      });
+    });
+  });
+
+  describe('unknown fields', () => {
+    it.each(['cc', 'bcc', 'from', 'html', 'headers', 'replyTo'])('rejects %s', (field) => {
+      const errors = validate({ to: 'alice@example.com', [field]: 'x' });
+      expect(errors).toHaveLength(1);
+      expect(errors[0].property).toBe(field);
+      expect(errors[0].constraints).toEqual({
+        whitelistValidation: `property ${field} should not exist`,
+      });
+    });
+
+    it('reports every unknown field together with the known fields’ errors', () => {
+      expect(failures({ to: 'nope', cc: 'b@example.com', bcc: 'c@example.com' })).toEqual({
+        to: ['isEmail'],
+        cc: ['whitelistValidation'],
+        bcc: ['whitelistValidation'],
+      });
+    });
+  });
+
+  it('reports each failing field at once', () => {
+    expect(
+      failures({ to: 7, subject: 'a\nb', body: 'b'.repeat(EMAIL_LIMITS.bodyMaxLength + 1) }),
+    ).toEqual({
+      to: ['isEmail', 'isString', 'maxLength'],
+      subject: ['matches'],
+      body: ['maxLength'],
+    });
+  });
+});

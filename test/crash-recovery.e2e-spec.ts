@@ -1,0 +1,262 @@
+import Redis from 'ioredis';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { JobRepository, RetentionPolicy } from '../src/jobs/job.repository';
+import { startApi, startWorker, TestApi, testEnv, TestWorker } from './support/apps';
+import { emailJob, request } from './support/http';
+import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
+import { waitFor } from './support/wait';
+
+/**
+ * A worker killed with SIGKILL in the middle of a job loses nothing: the job's
+ * lease expires, a live worker recovers it and runs it again, and the dead
+ * worker's lease token can no longer settle it.
+ */
+
+const ROOT = join(__dirname, '..');
+
+interface Spawned {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves on the first output line containing `text`; rejects if the process exits first. */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
+}
+
+function spawnNode(script: string, env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [join(ROOT, script)], {
+    cwd: ROOT,
+    // A clean environment: nothing from this test process (or a .env) leaks in.
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitForOutput = (wanted: string, timeoutMs = 30_000): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (!text.includes(wanted)) return;
+        cleanup();
+        resolve();
+      };
+      const onExit = (): void => {
+        cleanup();
+        reject(new Error(`${script} exited before printing "${wanted}". Output:\n${text}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${script} did not print "${wanted}" in ${timeoutMs} ms:\n${text}`));
+      }, timeoutMs);
+      function cleanup(): void {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
+        child.off('exit', onExit);
+      }
+      child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
+      child.once('exit', onExit);
+      check();
+    });
+  return { child, output: () => text, exited, waitForOutput };
+}
+
+async function killHard(spawned: Spawned | undefined): Promise<void> {
+  if (!spawned) return;
+  const { child } = spawned;
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await spawned.exited;
+}
+
+type Job = Record<string, unknown>;
+
+describe('crash recovery', () => {
+  const prefix = uniquePrefix('crash');
+  let redis: Redis;
+  let api: TestApi;
+  let dead: Spawned | undefined;
+  let rescuer: TestWorker | undefined;
+
+  beforeAll(async () => {
+    redis = connect();
+    // No worker in the API: the only workers are the ones each test starts.
+    api = await startApi({ REDIS_URL: SHARED_REDIS_URL, QUEUE_PREFIX: prefix });
+  });
+
+  afterEach(async () => {
+    await killHard(dead);
+    dead = undefined;
+    await rescuer?.close();
+    rescuer = undefined;
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  const submit = async (): Promise<string> => {
+    const res = await request(`${api.baseUrl}/submit-job`, { method: 'POST', json: emailJob() });
+    expect(res.status).toBe(201);
+    return res.body.job_id as string;
+  };
+  const status = async (id: string): Promise<Job> =>
+    (await request(`${api.baseUrl}/jobs/status/${id}`)).body;
+  const waitForStatus = (id: string, wanted: string): Promise<Job> =>
+    waitFor(
+      async () => {
+        const job = await status(id);
+        return job.status === wanted && job;
+      },
+      { what: `job ${id} ${wanted}` },
+    );
+
+  /** A real worker process whose jobs never finish on their own (60 s each). */
+  async function spawnSlowWorker(concurrency: number): Promise<Spawned> {
+    const worker = spawnNode(
+      'dist/worker.js',
+      testEnv({
+        REDIS_URL: SHARED_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        JOB_LEASE_MS: '1000',
+        WORKER_CONCURRENCY: String(concurrency),
+        EMAIL_SIMULATED_DURATION_MS: '60000',
+        EMAIL_SIMULATED_FAILURE_RATE: '0',
+        LOG_LEVEL: 'log',
+      }),
+    );
+    await worker.waitForOutput(`(concurrency ${concurrency})`);
+    return worker;
+  }
+
+  async function sigkill(worker: Spawned): Promise<void> {
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  }
+
+  const startRescuer = () =>
+    startWorker({
+      REDIS_URL: SHARED_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      EMAIL_SIMULATED_DURATION_MS: '0',
+      JOB_LEASE_MS: '1000',
+    });
+
+  it('a job whose worker was SIGKILLed mid-job is run again by another worker, not counted as a failure', async () => {
+    dead = await spawnSlowWorker(1);
+    const pid = dead.child.pid as number;
+    const id = await submit();
+
+    const first = await waitForStatus(id, 'processing');
+    // The child holds the lease (worker ids are host:pid:random).
+    expect(await redis.hget(`${prefix}:leases`, id)).toContain(`:${pid}:`);
+    expect(await redis.zscore(`${prefix}:inflight`, id)).not.toBeNull();
+
+    await sigkill(dead);
+    // Nobody else is running: the job stays claimed by the dead worker until recovered.
+    expect(await status(id)).toMatchObject({ status: 'processing', retry_count: 0 });
+
+    rescuer = await startRescuer();
+    const done = await waitForStatus(id, 'completed');
+    expect(done.retry_count).toBe(0);
+    expect(done.last_error).toBeUndefined();
+    expect(done.picked_ts as number).toBeGreaterThan(first.picked_ts as number);
+    expect(done.completed_ts as number).toBeGreaterThanOrEqual(done.picked_ts as number);
+    expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
+    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+    expect(await redis.lrange(`${prefix}:queue:high`, 0, -1)).not.toContain(id);
+  });
+
+  it('every job in flight in the killed worker (concurrency 3) is recovered', async () => {
+    dead = await spawnSlowWorker(3);
+    const pid = dead.child.pid as number;
+    const ids = [await submit(), await submit(), await submit()];
+
+    const firsts = await Promise.all(ids.map((id) => waitForStatus(id, 'processing')));
+    const leases = await redis.hmget(`${prefix}:leases`, ...ids);
+    for (const token of leases) expect(token).toContain(`:${pid}:`);
+
+    await sigkill(dead);
+    rescuer = await startRescuer();
+
+    const done = await Promise.all(ids.map((id) => waitForStatus(id, 'completed')));
+    done.forEach((job, i) => {
+      expect(job.retry_count).toBe(0);
+      expect(job.picked_ts as number).toBeGreaterThan(firsts[i].picked_ts as number);
+    });
+    expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
+    expect(await redis.hlen(`${prefix}:leases`)).toBe(0);
+    expect(await redis.llen(`${prefix}:queue:high`)).toBe(0);
+  });
+});
+
+describe('a stale lease token (JobRepository)', () => {
+  const prefix = uniquePrefix('stale-token');
+  const retention: RetentionPolicy = { completedS: 3600, failedS: 3600 };
+  let redis: Redis;
+  let repo: JobRepository;
+
+  beforeAll(() => {
+    redis = connect();
+    repo = new JobRepository(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
+  });
+
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('after expiry and recovery, the old token can neither settle nor extend the job; the new one can', async () => {
+    const id = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
+    await repo.submit([
+      { id, type: 'send_email', priority: 'low', payloadJson: '{"to":"a@example.com"}' },
+    ]);
+
+    const first = await repo.claim(1, 200, 'dead-worker:1');
+    expect(first.jobs.map((j) => j.id)).toEqual([id]);
+    const old = { id, token: first.jobs[0].token };
+    expect(await redis.hget(`${prefix}:leases`, id)).toBe(old.token);
+
+    // Polled, not slept: recovery returns the id once the 200 ms lease has run out.
+    const recovered = await waitFor(
+      async () => {
+        const ids = await repo.recoverExpired();
+        return ids.length > 0 && ids;
+      },
+      { what: 'the lease to expire and be recovered' },
+    );
+    expect(recovered).toEqual([id]);
+    expect(await repo.find(id)).toMatchObject({ status: 'pending', retry_count: 0 });
+    expect(await redis.lindex(`${prefix}:queue:low`, -1)).toBe(id);
+    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+
+    const second = await repo.claim(1, 60_000, 'live-worker:1');
+    expect(second.jobs.map((j) => j.id)).toEqual([id]);
+    const current = { id, token: second.jobs[0].token };
+    expect(current.token).not.toBe(old.token);
+
+    expect(await repo.complete([old], retention)).toEqual([false]);
+    expect(await repo.find(id)).toMatchObject({ status: 'processing', retry_count: 0 });
+    const policy = { maxRetries: 3, delayMs: 10, permanent: false };
+    expect(await repo.fail(old, 'from the dead worker', policy, retention)).toBe('lease-lost');
+    expect(await repo.find(id)).toMatchObject({ status: 'processing', retry_count: 0 });
+    expect(await repo.find(id)).not.toHaveProperty('last_error');
+    expect(await redis.zscore(`${prefix}:delayed`, id)).toBeNull();
+    expect(await repo.extendLeases([old], 60_000)).toEqual([old.token]);
+    expect(await repo.extendLeases([current], 60_000)).toEqual([]);
+    expect(await redis.hget(`${prefix}:leases`, id)).toBe(current.token);
+
+    expect(await repo.complete([current], retention)).toEqual([true]);
+    expect(await repo.find(id)).toMatchObject({ status: 'completed', retry_count: 0 });
+    expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
+    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+    // Settling twice is refused too.
+    expect(await repo.complete([current], retention)).toEqual([false]);
+  });
+});

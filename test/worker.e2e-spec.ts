@@ -1,0 +1,332 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { EMAIL_TRANSPORT, EmailTransport, OutgoingEmail } from '../src/email/email-transport';
+import { JobRepository } from '../src/jobs/job.repository';
+import { Priority } from '../src/jobs/job-keys';
+import { WorkerAppModule } from '../src/worker-app.module';
+import { WorkerService } from '../src/worker/worker.service';
+import { testEnv } from './support/apps';
+import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
+import { TestRedisServer } from './support/redis-server';
+import { waitFor } from './support/wait';
+
+/** A send in progress, which the test finishes (or fails) when it wants. */
+interface Send {
+  email: OutgoingEmail;
+  startedAt: number;
+  signal: AbortSignal;
+  finish(error?: Error): void;
+}
+
+/**
+ * An e-mail transport the test drives: every send waits for the test to finish it,
+ * unless `autoFinish` says otherwise. It stands in for the network, not for Redis.
+ */
+class ScriptedTransport implements EmailTransport {
+  readonly sends: Send[] = [];
+  private listeners: (() => void)[] = [];
+
+  constructor(
+    private autoFinish?: (email: OutgoingEmail, attempt: number) => Error | undefined | 'hold',
+  ) {}
+
+  send(email: OutgoingEmail, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const attempt = this.sends.filter((s) => s.email.jobId === email.jobId).length + 1;
+      const send: Send = {
+        email,
+        startedAt: Date.now(),
+        signal,
+        finish: (error) => (error ? reject(error) : resolve()),
+      };
+      this.sends.push(send);
+      this.listeners.forEach((l) => l());
+      const outcome = this.autoFinish?.(email, attempt);
+      if (outcome !== 'hold' && this.autoFinish) send.finish(outcome);
+    });
+  }
+
+  started(jobId: string): Send[] {
+    return this.sends.filter((s) => s.email.jobId === jobId);
+  }
+}
+
+interface Harness {
+  context: INestApplicationContext;
+  worker: WorkerService;
+  repo: JobRepository;
+  transport: ScriptedTransport;
+}
+
+async function startScriptedWorker(
+  env: Record<string, string>,
+  transport: ScriptedTransport,
+): Promise<Harness> {
+  for (const [name, value] of Object.entries(testEnv(env))) process.env[name] = value;
+  const moduleRef = await Test.createTestingModule({ imports: [WorkerAppModule.forRoot()] })
+    .overrideProvider(EMAIL_TRANSPORT)
+    .useValue(transport)
+    .compile();
+  moduleRef.useLogger(['error']);
+  const context = await moduleRef.init();
+  return {
+    context,
+    worker: context.get(WorkerService),
+    repo: context.get(JobRepository),
+    transport,
+  };
+}
+
+describe('worker', () => {
+  const prefix = uniquePrefix('worker');
+  let redis: Redis;
+  let harness: Harness | undefined;
+
+  const env = (extra: Record<string, string> = {}) => ({
+    REDIS_URL: SHARED_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    ...extra,
+  });
+
+  async function submit(repo: JobRepository, priority: Priority, n = 1): Promise<string[]> {
+    const jobs = Array.from({ length: n }, (_, i) => ({
+      id: randomUUID(),
+      type: 'send_email',
+      priority,
+      payloadJson: JSON.stringify({ to: `${priority}${i}@example.com` }),
+    }));
+    await repo.submit(jobs);
+    return jobs.map((j) => j.id);
+  }
+
+  const statusOf = async (id: string) => redis.hget(`${prefix}:hash:${id}`, 'status');
+
+  beforeAll(() => {
+    redis = connect();
+  });
+
+  afterEach(async () => {
+    await harness?.context.close();
+    harness = undefined;
+    await deletePrefix(redis, prefix);
+  });
+
+  afterAll(() => redis.disconnect());
+
+  it('runs high before low, FIFO within each, one at a time with concurrency 1', async () => {
+    const repo = new JobRepository(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
+    const lows = await submit(repo, 'low', 3);
+    const highs = await submit(repo, 'high', 3);
+    harness = await startScriptedWorker(
+      env({ WORKER_CONCURRENCY: '1' }),
+      new ScriptedTransport(() => undefined),
+    );
+    await waitFor(
+      async () =>
+        (await Promise.all([...lows, ...highs].map(statusOf))).every((s) => s === 'completed'),
+      {
+        what: 'all completed',
+      },
+    );
+    expect(harness.transport.sends.map((s) => s.email.jobId)).toEqual([...highs, ...lows]);
+  });
+
+  it('a high job submitted while low jobs wait is started before them', async () => {
+    const transport = new ScriptedTransport();
+    harness = await startScriptedWorker(env({ WORKER_CONCURRENCY: '1' }), transport);
+    const [low1, low2] = await submit(harness.repo, 'low', 2);
+    const first = await waitFor(() => transport.sends[0], { what: 'first send' });
+    expect(first.email.jobId).toBe(low1);
+    const [high] = await submit(harness.repo, 'high');
+    first.finish();
+    const second = await waitFor(() => transport.sends[1], { what: 'second send' });
+    expect(second.email.jobId).toBe(high);
+    second.finish();
+    const third = await waitFor(() => transport.sends[2], { what: 'third send' });
+    expect(third.email.jobId).toBe(low2);
+    third.finish();
+  });
+
+  it('runs WORKER_CONCURRENCY jobs at once, each under its own lease', async () => {
+    const transport = new ScriptedTransport();
+    harness = await startScriptedWorker(env({ WORKER_CONCURRENCY: '3' }), transport);
+    const ids = await submit(harness.repo, 'high', 5);
+    await waitFor(() => transport.sends.length === 3, { what: '3 sends' });
+    expect(await redis.zcard(`${prefix}:inflight`)).toBe(3);
+    expect(new Set(await redis.hvals(`${prefix}:leases`)).size).toBe(3);
+    expect((await Promise.all(ids.map(statusOf))).sort()).toEqual([
+      'pending',
+      'pending',
+      'processing',
+      'processing',
+      'processing',
+    ]);
+    expect(harness.worker.activeCount).toBe(3);
+    transport.sends.forEach((s) => s.finish());
+    await waitFor(() => transport.sends.length === 5, { what: 'the other 2 sends' });
+    transport.sends.slice(3).forEach((s) => s.finish());
+    await waitFor(
+      async () => (await Promise.all(ids.map(statusOf))).every((s) => s === 'completed'),
+      { what: 'all done' },
+    );
+    expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
+  });
+
+  it('retries with exponential backoff, then fails with retry_count = JOB_MAX_RETRIES', async () => {
+    const transport = new ScriptedTransport(() => new Error('mailbox busy'));
+    harness = await startScriptedWorker(
+      env({ JOB_BACKOFF_BASE_MS: '100', JOB_MAX_RETRIES: '3' }),
+      transport,
+    );
+    const [id] = await submit(harness.repo, 'high');
+    await waitFor(async () => (await statusOf(id)) === 'failed', { what: 'failed' });
+    const attempts = transport.started(id);
+    expect(attempts).toHaveLength(4);
+    const gaps = attempts.slice(1).map((a, i) => a.startedAt - attempts[i].startedAt);
+    // Lower bounds only: a retry may start late on a busy machine, never early.
+    expect(gaps[0]).toBeGreaterThanOrEqual(95);
+    expect(gaps[1]).toBeGreaterThanOrEqual(195);
+    expect(gaps[2]).toBeGreaterThanOrEqual(395);
+    const hash = await redis.hgetall(`${prefix}:hash:${id}`);
+    expect(hash).toMatchObject({ status: 'failed', retry_count: '3', last_error: 'mailbox busy' });
+    // available_after of the last retry: 400 ms after the third failure.
+    expect(Number(hash.completed_ts)).toBeGreaterThanOrEqual(Number(hash.available_after));
+  });
+
+  it('succeeds on a retry after transient failures', async () => {
+    const transport = new ScriptedTransport((_email, attempt) =>
+      attempt < 3 ? new Error(`try ${attempt}`) : undefined,
+    );
+    harness = await startScriptedWorker(env({ JOB_BACKOFF_BASE_MS: '20' }), transport);
+    const [id] = await submit(harness.repo, 'low');
+    await waitFor(async () => (await statusOf(id)) === 'completed', { what: 'completed' });
+    expect(await redis.hgetall(`${prefix}:hash:${id}`)).toMatchObject({
+      retry_count: '2',
+      last_error: 'try 2',
+    });
+    expect(transport.started(id)).toHaveLength(3);
+  });
+
+  it('a high job in backoff does not stop low jobs from running', async () => {
+    const transport = new ScriptedTransport((email) =>
+      email.to.startsWith('high') ? new Error('try later') : undefined,
+    );
+    harness = await startScriptedWorker(
+      env({ WORKER_CONCURRENCY: '1', JOB_BACKOFF_BASE_MS: '60000' }),
+      transport,
+    );
+    const [high] = await submit(harness.repo, 'high');
+    await waitFor(async () => (await redis.zscore(`${prefix}:delayed`, high)) !== null, {
+      what: 'high in backoff',
+    });
+    const lows = await submit(harness.repo, 'low', 3);
+    await waitFor(
+      async () => (await Promise.all(lows.map(statusOf))).every((s) => s === 'completed'),
+      {
+        what: 'lows completed',
+      },
+    );
+    expect(await statusOf(high)).toBe('pending');
+    expect(transport.started(high)).toHaveLength(1);
+  });
+
+  it('stops the attempt (abort signal) and discards its result when the lease is lost', async () => {
+    const transport = new ScriptedTransport();
+    harness = await startScriptedWorker(env({ JOB_LEASE_MS: '600' }), transport);
+    const [id] = await submit(harness.repo, 'high');
+    const send = await waitFor(() => transport.sends[0], { what: 'send' });
+    await redis.hset(`${prefix}:leases`, id, 'another-worker:1:1');
+    await waitFor(() => send.signal.aborted, { what: 'abort on lease loss' });
+    send.finish();
+    await waitFor(() => harness?.worker.activeCount === 0, { what: 'slot freed' });
+    expect(await statusOf(id)).toBe('processing');
+    expect(await redis.hget(`${prefix}:leases`, id)).toBe('another-worker:1:1');
+  });
+
+  describe('graceful shutdown', () => {
+    it('stops claiming and lets the in-flight job finish', async () => {
+      const transport = new ScriptedTransport();
+      harness = await startScriptedWorker(env({ WORKER_CONCURRENCY: '1' }), transport);
+      const [first, second] = await submit(harness.repo, 'high', 2);
+      const send = await waitFor(() => transport.sends[0], { what: 'send' });
+      const closing = harness.context.close();
+      await waitFor(() => !harness?.worker.isRunning, { what: 'stopping' });
+      send.finish();
+      await closing;
+      harness = undefined;
+      expect(await statusOf(first)).toBe('completed');
+      expect(await statusOf(second)).toBe('pending');
+      expect(transport.sends).toHaveLength(1);
+    });
+
+    it('hands unfinished jobs back to the front of the queue after the shutdown timeout', async () => {
+      const transport = new ScriptedTransport();
+      harness = await startScriptedWorker(
+        env({ WORKER_CONCURRENCY: '2', WORKER_SHUTDOWN_TIMEOUT_MS: '100' }),
+        transport,
+      );
+      const [a, b, c] = await submit(harness.repo, 'low', 3);
+      await waitFor(() => transport.sends.length === 2, { what: '2 sends' });
+      await harness.context.close();
+      harness = undefined;
+      expect(transport.sends.every((s) => s.signal.aborted)).toBe(true);
+      expect(await Promise.all([a, b, c].map(statusOf))).toEqual(['pending', 'pending', 'pending']);
+      // a and b go back to the consuming end, ahead of c, which never started.
+      expect(await redis.lrange(`${prefix}:queue:low`, 0, -1)).toEqual([c, a, b]);
+      expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
+      // A late result of an abandoned attempt is refused.
+      transport.sends.forEach((s) => s.finish());
+    });
+  });
+});
+
+describe('idle worker', () => {
+  let server: TestRedisServer;
+  let harness: Harness | undefined;
+
+  beforeAll(async () => {
+    server = await TestRedisServer.start();
+  });
+
+  afterAll(async () => {
+    await harness?.context.close();
+    await server.destroy();
+  });
+
+  it('blocks in Redis instead of polling: a handful of commands per second, and wakes for a new job', async () => {
+    const transport = new ScriptedTransport(() => undefined);
+    harness = await startScriptedWorker({ REDIS_URL: server.url, QUEUE_PREFIX: 'idle' }, transport);
+    const probe = connect(server.url);
+    try {
+      const commands = async () => {
+        const info = await probe.info('stats');
+        return Number(/total_commands_processed:(\d+)/.exec(info)?.[1]);
+      };
+      // Let start-up traffic (script loading, first claim) pass before measuring.
+      await waitFor(async () => String(await probe.client('LIST')).includes('cmd=bzpopmin'), {
+        what: 'worker blocking',
+      });
+      const start = await commands();
+      const startedAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const elapsedS = (Date.now() - startedAt) / 1000;
+      const sent = (await commands()) - start - 1; // minus our own INFO
+      expect(sent / elapsedS).toBeLessThanOrEqual(5);
+
+      const [id] = await submit(harness.repo, 'high');
+      await waitFor(() => transport.started(id).length === 1, { what: 'pickup' });
+    } finally {
+      probe.disconnect();
+    }
+
+    async function submit(repo: JobRepository, priority: Priority): Promise<string[]> {
+      const id = randomUUID();
+      await repo.submit([
+        { id, type: 'send_email', priority, payloadJson: '{"to":"a@example.com"}' },
+      ]);
+      return [id];
+    }
+  });
+});
