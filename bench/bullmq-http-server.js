@@ -5,7 +5,10 @@ const { Queue } = require('bullmq');
 const Redis = require('ioredis');
 
 const connection = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null });
-const queue = new Queue(process.env.BULL_QUEUE, { connection, defaultJobOptions: { removeOnComplete: true } });
+const queue = new Queue(process.env.BULL_QUEUE, {
+  connection,
+  defaultJobOptions: { removeOnComplete: true },
+});
 
 const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/submit-job') {
@@ -24,7 +27,9 @@ const server = http.createServer((req, res) => {
     }
     queue.add(body.job_type, body.payload, { priority: body.priority === 'high' ? 1 : 2 }).then(
       (job) => {
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ job_id: job.id, status: 'pending' }));
+        res
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ job_id: job.id, status: 'pending' }));
       },
       () => res.writeHead(503).end(),
     );

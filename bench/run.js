@@ -14,7 +14,14 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { freePort, startRedisServer, redisCpuSeconds, usedMemory, commandsProcessed, redisVersion } = require('./lib/redis');
+const {
+  freePort,
+  startRedisServer,
+  redisCpuSeconds,
+  usedMemory,
+  commandsProcessed,
+  redisVersion,
+} = require('./lib/redis');
 const { startNode, stop, killAll } = require('./lib/procs');
 const { percentile, summary } = require('./lib/stats');
 const { jobq, bullmq, PAYLOAD } = require('./lib/systems');
@@ -27,6 +34,8 @@ const HTTP_MS = quick ? 500 : 5000;
 const PICKUPS = quick ? 20 : 200;
 const IDLE_MS = quick ? 1000 : 5000;
 const MEMORY_N = quick ? 300 : 10000;
+/** BENCH_ONLY=drain,pickup runs a subset (for profiling); the published run runs all. */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
 const OUT = process.env.BENCH_OUT ?? join(__dirname, 'results', quick ? 'quick.md' : 'latest.md');
 
 const log = (...args) => console.error('[bench]', ...args);
@@ -113,7 +122,8 @@ async function pickup(make) {
       await sleep(200);
       const before = await commandsProcessed(redis.client);
       await sleep(IDLE_MS);
-      const idleCommands = ((await commandsProcessed(redis.client)) - before - 1) / (IDLE_MS / 1000);
+      const idleCommands =
+        ((await commandsProcessed(redis.client)) - before - 1) / (IDLE_MS / 1000);
       for (let i = 0; i < PICKUPS; i++) {
         await system.add(1);
         await sleep(20);
@@ -129,9 +139,12 @@ async function pickup(make) {
 }
 
 function runLoad(options) {
-  const out = execSync(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(__dirname, 'lib', 'http-load.js'))} '${JSON.stringify(options)}'`, {
-    encoding: 'utf8',
-  });
+  const out = execSync(
+    `${JSON.stringify(process.execPath)} ${JSON.stringify(join(__dirname, 'lib', 'http-load.js'))} '${JSON.stringify(options)}'`,
+    {
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(out);
 }
 
@@ -143,10 +156,23 @@ async function httpSubmit(kind) {
     const port = await freePort();
     const server =
       kind === 'jobq'
-        ? await startNode([join(__dirname, '..', 'dist', 'main.js')], { ...jobq(redis.url, 'http').apiEnv, PORT: String(port) }, /API listening/)
-        : await startNode([join(__dirname, 'bullmq-http-server.js')], { REDIS_URL: redis.url, BULL_QUEUE: 'bench-http', PORT: String(port) }, /bullmq http ready/);
+        ? await startNode(
+            [join(__dirname, '..', 'dist', 'main.js')],
+            { ...jobq(redis.url, 'http').apiEnv, PORT: String(port) },
+            /API listening/,
+          )
+        : await startNode(
+            [join(__dirname, 'bullmq-http-server.js')],
+            { REDIS_URL: redis.url, BULL_QUEUE: 'bench-http', PORT: String(port) },
+            /bullmq http ready/,
+          );
     try {
-      return runLoad({ url: `http://127.0.0.1:${port}/submit-job`, body: submitBody, concurrency: 50, durationMs: HTTP_MS });
+      return runLoad({
+        url: `http://127.0.0.1:${port}/submit-job`,
+        body: submitBody,
+        concurrency: 50,
+        durationMs: HTTP_MS,
+      });
     } finally {
       await stop(server);
     }
@@ -158,10 +184,20 @@ async function bulkSubmit(kind) {
   return withRedis(async (redis) => {
     if (kind === 'jobq') {
       const port = await freePort();
-      const server = await startNode([join(__dirname, '..', 'dist', 'main.js')], { ...jobq(redis.url, 'bulk').apiEnv, PORT: String(port) }, /API listening/);
+      const server = await startNode(
+        [join(__dirname, '..', 'dist', 'main.js')],
+        { ...jobq(redis.url, 'bulk').apiEnv, PORT: String(port) },
+        /API listening/,
+      );
       try {
         const body = { jobs: Array.from({ length: 1000 }, () => submitBody) };
-        const r = runLoad({ url: `http://127.0.0.1:${port}/submit-jobs`, body, concurrency: 4, durationMs: HTTP_MS, warmupMs: 500 });
+        const r = runLoad({
+          url: `http://127.0.0.1:${port}/submit-jobs`,
+          body,
+          concurrency: 4,
+          durationMs: HTTP_MS,
+          warmupMs: 500,
+        });
         return { rate: r.rate * 1000, errors: r.errors };
       } finally {
         await stop(server);
@@ -189,14 +225,24 @@ async function bulkSubmit(kind) {
 }
 
 function versions() {
-  const pkg = (name) => require(join(__dirname, '..', 'node_modules', name, 'package.json')).version;
+  const pkg = (name) =>
+    require(join(__dirname, '..', 'node_modules', name, 'package.json')).version;
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
-    cpu = execSync("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2", { encoding: 'utf8' }).trim() || cpu;
+    cpu =
+      execSync("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2", { encoding: 'utf8' }).trim() ||
+      cpu;
   } catch {
     // not Linux
   }
-  return { cpu, cores: os.availableParallelism(), node: process.version, bullmq: pkg('bullmq'), ioredis: pkg('ioredis'), service: require('../package.json').version };
+  return {
+    cpu,
+    cores: os.availableParallelism(),
+    node: process.version,
+    bullmq: pkg('bullmq'),
+    ioredis: pkg('ioredis'),
+    service: require('../package.json').version,
+  };
 }
 
 async function main() {
@@ -207,6 +253,7 @@ async function main() {
     results[key][system].push(value);
   };
   const both = async (key, fns, r) => {
+    if (ONLY && !ONLY.some((name) => key.startsWith(name))) return;
     const order = r % 2 === 0 ? ['jobq', 'bullmq'] : ['bullmq', 'jobq'];
     for (const system of order) {
       log(`${key}: ${system} (repeat ${r + 1}/${REPEATS})`);
@@ -221,36 +268,75 @@ async function main() {
     for (const w of [1, 2]) {
       await both(`drain W=${w}`, { jobq: () => drain(jobq, w), bullmq: () => drain(bullmq, w) }, r);
     }
-    await both('pickup', { jobq: () => pickup(jobq), bullmq: () => pickup((u, n) => bullmq(u, n, { keepCompleted: true })) }, r);
-    await both('memory', {
-      jobq: () => memory(jobqWith({ JOB_RETENTION_COMPLETED_S: '1' }), { expire: true }),
-      bullmq: () => memory((u, n) => bullmq(u, n, { keepCompleted: true })),
-    }, r);
+    await both(
+      'pickup',
+      {
+        jobq: () => pickup(jobq),
+        bullmq: () => pickup((u, n) => bullmq(u, n, { keepCompleted: true })),
+      },
+      r,
+    );
+    await both(
+      'memory',
+      {
+        jobq: () => memory(jobqWith({ JOB_RETENTION_COMPLETED_S: '1' }), { expire: true }),
+        bullmq: () => memory((u, n) => bullmq(u, n, { keepCompleted: true })),
+      },
+      r,
+    );
     await both('http', { jobq: () => httpSubmit('jobq'), bullmq: () => httpSubmit('bullmq') }, r);
     await both('bulk', { jobq: () => bulkSubmit('jobq'), bullmq: () => bulkSubmit('bullmq') }, r);
   }
 
   const rows = [];
-  const row = (metric, key, pick, { digits = 0, goal, better = 'higher' } = {}) => {
+  const row = (metric, key, pick, { digits = 0, goal } = {}) => {
+    if (!results[key]) return;
     const ours = summary(results[key].jobq.map(pick), digits);
     const theirs = summary(results[key].bullmq.map(pick), digits);
     const ratio = ours.median / theirs.median;
-    rows.push({ metric, ours: ours.text, theirs: theirs.text, ratio: Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a', goal: goal ? goal(ours.median, theirs.median, ratio) : '' });
+    rows.push({
+      metric,
+      ours: ours.text,
+      theirs: theirs.text,
+      ratio: Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a',
+      goal: goal ? goal(ours.median, theirs.median, ratio) : '',
+    });
   };
   const verdict = (ok, text) => `${ok ? 'met' : 'MISSED'}: ${text}`;
   for (const w of [1, 2]) {
-    row(`Drain throughput, W=${w}, C=${C} (jobs/s)`, `drain W=${w}`, (x) => x.rate, { goal: (_o, _t, ratio) => verdict(ratio >= 2, '>= 2x') });
-    row(`Redis CPU per job, W=${w} (µs)`, `drain W=${w}`, (x) => x.cpuUs, { digits: 1, goal: (_o, _t, ratio) => verdict(ratio <= 0.5, '<= 0.5x') });
+    row(`Drain throughput, W=${w}, C=${C} (jobs/s)`, `drain W=${w}`, (x) => x.rate, {
+      goal: (_o, _t, ratio) => verdict(ratio >= 2, '>= 2x'),
+    });
+    row(`Redis CPU per job, W=${w} (µs)`, `drain W=${w}`, (x) => x.cpuUs, {
+      digits: 1,
+      goal: (_o, _t, ratio) => verdict(ratio <= 0.5, '<= 0.5x'),
+    });
   }
-  row('Pickup latency on an idle worker, p50 (ms)', 'pickup', (x) => x.p50, { goal: (o) => verdict(o <= 1, '<= 1 ms') });
-  row('Pickup latency on an idle worker, p99 (ms)', 'pickup', (x) => x.p99, { goal: (o) => verdict(o <= 5, '<= 5 ms') });
-  row('Redis commands/s sent by an idle worker', 'pickup', (x) => x.idleCommands, { digits: 1, goal: (o) => verdict(o <= 5, 'a few') });
-  row('Redis memory per retained completed job (bytes)', 'memory', (x) => x.retained, { goal: (_o, _t, ratio) => verdict(ratio <= 1, '<= 1x') });
-  const expired = results.memory.jobq.map((x) => x.afterExpiry);
-  row('Single submit over HTTP, 50 in flight (req/s)', 'http', (x) => x.rate, { goal: (_o, _t, ratio) => verdict(ratio >= 1.3, '>= 1.3x') });
+  row('Pickup latency on an idle worker, p50 (ms)', 'pickup', (x) => x.p50, {
+    goal: (o) => verdict(o <= 1, '<= 1 ms'),
+  });
+  row('Pickup latency on an idle worker, p99 (ms)', 'pickup', (x) => x.p99, {
+    goal: (o) => verdict(o <= 5, '<= 5 ms'),
+  });
+  row('Redis commands/s sent by an idle worker', 'pickup', (x) => x.idleCommands, {
+    digits: 1,
+    goal: (o) => verdict(o <= 5, 'a few'),
+  });
+  row('Redis memory per retained completed job (bytes)', 'memory', (x) => x.retained, {
+    goal: (_o, _t, ratio) => verdict(ratio <= 1, '<= 1x'),
+  });
+  const expired = results.memory ? results.memory.jobq.map((x) => x.afterExpiry) : [NaN];
+  row('Single submit over HTTP, 50 in flight (req/s)', 'http', (x) => x.rate, {
+    goal: (_o, _t, ratio) => verdict(ratio >= 1.3, '>= 1.3x'),
+  });
   row('Single submit over HTTP, p50 latency (ms)', 'http', (x) => x.p50, { digits: 1 });
-  row('Single submit over HTTP, p99 latency (ms)', 'http', (x) => x.p99, { digits: 1, goal: (o) => verdict(o <= 25, '<= 25 ms') });
-  row('Bulk submit, 1,000 per call (jobs/s)', 'bulk', (x) => x.rate, { goal: (_o, _t, ratio) => verdict(ratio >= 1, '>= 1x') });
+  row('Single submit over HTTP, p99 latency (ms)', 'http', (x) => x.p99, {
+    digits: 1,
+    goal: (o) => verdict(o <= 25, '<= 25 ms'),
+  });
+  row('Bulk submit, 1,000 per call (jobs/s)', 'bulk', (x) => x.rate, {
+    goal: (_o, _t, ratio) => verdict(ratio >= 1, '>= 1x'),
+  });
 
   const v = versions();
   const lines = [
@@ -263,7 +349,7 @@ async function main() {
     '',
     `Memory after retention expiry (this service, JOB_RETENTION_COMPLETED_S=1): ${summary(expired, 0).text} bytes per job above the empty baseline.`,
     '',
-    'Submission references: single submit is compared with a bare node:http server calling BullMQ `queue.add`; bulk submit is this service\'s `POST /submit-jobs` over HTTP compared with BullMQ `addBulk` called directly (no HTTP).',
+    "Submission references: single submit is compared with a bare node:http server calling BullMQ `queue.add`; bulk submit is this service's `POST /submit-jobs` over HTTP compared with BullMQ `addBulk` called directly (no HTTP).",
   ];
   const markdown = lines.join('\n');
   console.log(markdown);

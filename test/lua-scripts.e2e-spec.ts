@@ -20,7 +20,6 @@ describe('Lua scripts', () => {
     low: `${prefix}:queue:low`,
     delayed: `${prefix}:delayed`,
     inflight: `${prefix}:inflight`,
-    leases: `${prefix}:leases`,
     wake: `${prefix}:wake`,
   };
 
@@ -104,7 +103,7 @@ describe('Lua scripts', () => {
         },
       ]);
       expect(await redis.llen(k.high)).toBe(0);
-      expect(await redis.hget(k.leases, id)).toBe('w1:1:1');
+      expect(await redis.hget(k.hash(id), 'lease_token')).toBe('w1:1:1');
       const deadline = Number(await redis.zscore(k.inflight, id));
       expect(deadline).toBeGreaterThanOrEqual(before + 30_000);
       expect(deadline).toBeLessThan(before + 40_000);
@@ -161,7 +160,7 @@ describe('Lua scripts', () => {
       expect(dueAt).toBeGreaterThanOrEqual(before + 60_000);
       expect(Number(hash.available_after)).toBeCloseTo(dueAt / 1000, 3);
       expect(await redis.zscore(k.inflight, id)).toBeNull();
-      expect(await redis.hget(k.leases, id)).toBeNull();
+      expect(await redis.hget(k.hash(id), 'lease_token')).toBe('');
       expect(await redis.llen(k.high)).toBe(0);
       // Not due: claim leaves it in the delayed set and reports when it is.
       const claim = await repo.claim(5, 30_000, 'w:2');
@@ -257,7 +256,8 @@ describe('Lua scripts', () => {
       });
       expect(await redis.hget(k.hash(b), 'status')).toBe('processing');
       expect(await redis.zrange(k.inflight, '0', '-1')).toEqual([b]);
-      expect(await redis.hkeys(k.leases)).toEqual([b]);
+      expect(await redis.hget(k.hash(a), 'lease_token')).toBe('');
+      expect(await redis.hget(k.hash(b), 'lease_token')).toBe(jb.token);
       // Completing twice is refused: a job is never finished twice.
       expect(await repo.complete([ja], keep)).toEqual([false]);
     });
@@ -283,7 +283,7 @@ describe('Lua scripts', () => {
       const [a, b] = await submit('high', 2);
       const [ja, jb] = (await repo.claim(2, 1_000, 'w:1')).jobs;
       const before = Number(await redis.zscore(k.inflight, a));
-      await redis.hset(k.leases, b, 'stolen');
+      await redis.hset(k.hash(b), 'lease_token', 'stolen');
       const lost = await repo.extendLeases([ja, jb], 60_000);
       expect(lost).toEqual([jb.token]);
       expect(Number(await redis.zscore(k.inflight, a))).toBeGreaterThan(before + 50_000);
@@ -303,7 +303,7 @@ describe('Lua scripts', () => {
       expect(await repo.recoverExpired()).toEqual([old]);
       expect(await redis.hget(k.hash(old), 'status')).toBe('pending');
       expect(await redis.lindex(k.high, -1)).toBe(old);
-      expect(await redis.hget(k.leases, old)).toBeNull();
+      expect(await redis.hget(k.hash(old), 'lease_token')).toBe('');
       expect(await redis.zscore(k.inflight, live)).not.toBeNull();
       expect(await repo.complete([stuck], keep)).toEqual([false]);
       expect(

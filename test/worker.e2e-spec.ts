@@ -155,7 +155,10 @@ describe('worker', () => {
     const ids = await submit(harness.repo, 'high', 5);
     await waitFor(() => transport.sends.length === 3, { what: '3 sends' });
     expect(await redis.zcard(`${prefix}:inflight`)).toBe(3);
-    expect(new Set(await redis.hvals(`${prefix}:leases`)).size).toBe(3);
+    const processing = ids
+      .slice(0, 3)
+      .map((id) => redis.hget(`${prefix}:hash:${id}`, 'lease_token'));
+    expect(new Set(await Promise.all(processing)).size).toBe(3);
     expect((await Promise.all(ids.map(statusOf))).sort()).toEqual([
       'pending',
       'pending',
@@ -237,12 +240,12 @@ describe('worker', () => {
     harness = await startScriptedWorker(env({ JOB_LEASE_MS: '600' }), transport);
     const [id] = await submit(harness.repo, 'high');
     const send = await waitFor(() => transport.sends[0], { what: 'send' });
-    await redis.hset(`${prefix}:leases`, id, 'another-worker:1:1');
+    await redis.hset(`${prefix}:hash:${id}`, 'lease_token', 'another-worker:1:1');
     await waitFor(() => send.signal.aborted, { what: 'abort on lease loss' });
     send.finish();
     await waitFor(() => harness?.worker.activeCount === 0, { what: 'slot freed' });
     expect(await statusOf(id)).toBe('processing');
-    expect(await redis.hget(`${prefix}:leases`, id)).toBe('another-worker:1:1');
+    expect(await redis.hget(`${prefix}:hash:${id}`, 'lease_token')).toBe('another-worker:1:1');
   });
 
   describe('graceful shutdown', () => {

@@ -60,7 +60,10 @@ async function loop() {
   await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = (Date.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
-  process.stdout.write(JSON.stringify({ rate: completed / elapsed, completed, errors, p50: pct(50), p99: pct(99) }));
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+  process.stdout.write(
+    JSON.stringify({ rate: completed / elapsed, completed, errors, p50: pct(50), p99: pct(99) }),
+  );
   agent.destroy();
 })();

@@ -18,12 +18,18 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 /** Spawns `node <args>`; resolves once a stdout line matches `ready`. */
 function startNode(args, env, ready, { timeoutMs = 30000 } = {}) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(' ')} not ready:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (data) => {
       output += data.toString();
       if (ready.test(output)) {

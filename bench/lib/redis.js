@@ -23,7 +23,18 @@ async function startRedisServer() {
   const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-'));
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
@@ -65,4 +76,11 @@ async function redisVersion(client) {
   return infoField(await client.info('server'), 'redis_version');
 }
 
-module.exports = { freePort, startRedisServer, redisCpuSeconds, usedMemory, commandsProcessed, redisVersion };
+module.exports = {
+  freePort,
+  startRedisServer,
+  redisCpuSeconds,
+  usedMemory,
+  commandsProcessed,
+  redisVersion,
+};

@@ -19,9 +19,15 @@ const median = (values) => {
 
 /** "median (min-max)" of repeated measurements. */
 function summary(values, digits = 0) {
-  const f = (v) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const f = (v) =>
+    v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const s = sorted(values);
-  return { median: median(values), min: s[0], max: s[s.length - 1], text: `${f(median(values))} (${f(s[0])}-${f(s[s.length - 1])})` };
+  return {
+    median: median(values),
+    min: s[0],
+    max: s[s.length - 1],
+    text: `${f(median(values))} (${f(s[0])}-${f(s[s.length - 1])})`,
+  };
 }
 
 module.exports = { percentile, median, summary };

@@ -46,13 +46,19 @@ function jobq(redisUrl, name, extraEnv = {}) {
     label: 'this service',
     prefix,
     client,
-    apiEnv: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, WORKER_ENABLED: 'false', LOG_LEVEL: 'log' },
+    apiEnv: {
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: prefix,
+      WORKER_ENABLED: 'false',
+      LOG_LEVEL: 'log',
+    },
     async add(n = 1) {
       await repo.submit(newJobs(n));
     },
     /** Fills the queue while workers cannot see it (the ready list is renamed away). */
     async prefillPaused(n) {
-      for (let done = 0; done < n; done += 1000) await repo.submit(newJobs(Math.min(1000, n - done)));
+      for (let done = 0; done < n; done += 1000)
+        await repo.submit(newJobs(Math.min(1000, n - done)));
       await client.rename(keys.high, `${keys.high}:paused`);
       await client.del(keys.wake);
     },
@@ -70,20 +76,32 @@ function jobq(redisUrl, name, extraEnv = {}) {
       return a + b + c + d;
     },
     startWorker(concurrency) {
-      return startNode([join(ROOT, 'dist', 'worker.js')], workerEnv(concurrency), /Worker .* started/);
+      return startNode(
+        [join(ROOT, 'dist', 'worker.js')],
+        workerEnv(concurrency),
+        /Worker .* started/,
+      );
     },
     /** picked_ts - created_ts of every job, ms (Redis clock, ms resolution). */
     async pickupLatencies() {
       const ids = [];
       let cursor = '0';
       do {
-        const [next, found] = await client.scan(cursor, 'MATCH', `${keys.hashPrefix}*`, 'COUNT', 1000);
+        const [next, found] = await client.scan(
+          cursor,
+          'MATCH',
+          `${keys.hashPrefix}*`,
+          'COUNT',
+          1000,
+        );
         ids.push(...found);
         cursor = next;
       } while (cursor !== '0');
       const pipeline = client.pipeline();
       for (const key of ids) pipeline.hmget(key, 'created_ts', 'picked_ts');
-      return (await pipeline.exec()).map(([, [c, p]]) => Math.round((Number(p) - Number(c)) * 1000));
+      return (await pipeline.exec()).map(([, [c, p]]) =>
+        Math.round((Number(p) - Number(c)) * 1000),
+      );
     },
     close() {
       client.disconnect();
@@ -103,7 +121,10 @@ function bullmq(redisUrl, name, { keepCompleted = false } = {}) {
     queueName,
     async add(n = 1) {
       if (n === 1) await queue.add('send_email', PAYLOAD, opts);
-      else await queue.addBulk(Array.from({ length: n }, () => ({ name: 'send_email', data: PAYLOAD, opts })));
+      else
+        await queue.addBulk(
+          Array.from({ length: n }, () => ({ name: 'send_email', data: PAYLOAD, opts })),
+        );
     },
     async prefillPaused(n) {
       await queue.pause();

@@ -18,11 +18,23 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
     for (const message of Object.values(error.constraints ?? {})) {
-      out.push({ field, message: parent ? `${parent}.${message}` : message });
+      out.push({ field, message: nameField(message, error.property, field) });
     }
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }
   return out;
+}
+
+/**
+ * class-validator words its messages from the property alone ("to must be ...",
+ * "property cc should not exist"); name the whole path instead.
+ */
+function nameField(message: string, property: string, field: string): string {
+  if (field === property) return message;
+  if (message.startsWith(`${property} `)) return `${field}${message.slice(property.length)}`;
+  const unknown = `property ${property} `;
+  if (message.startsWith(unknown)) return `property ${field} ${message.slice(unknown.length)}`;
+  return `${field}: ${message}`;
 }
 
 /** The one shape of every 400 the API sends for bad input. */

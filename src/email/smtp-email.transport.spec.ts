@@ -19,7 +19,8 @@ describe('classify (SMTP failure -> job failure)', () => {
       });
       expect(error).toBeInstanceOf(PermanentJobError);
       expect(isPermanentJobError(error)).toBe(true);
-      expect(error.message).toBe(`SMTP ${responseCode}: ${response}`);
+      // The reply code is said once, not twice.
+      expect(error.message).toBe(`SMTP ${responseCode}: ${response.slice(4)}`);
     });
   });
 
@@ -34,13 +35,14 @@ describe('classify (SMTP failure -> job failure)', () => {
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(PermanentJobError);
       expect(isPermanentJobError(error)).toBe(false);
-      expect(error.message).toBe(`SMTP ${responseCode}: ${response}`);
+      // The reply code is said once, not twice.
+      expect(error.message).toBe(`SMTP ${responseCode}: ${response.slice(4)}`);
     });
   });
 
   it('trims the reply and falls back to the message when there is no reply text', () => {
     expect(classify({ responseCode: 451, response: '  451 later\r\n' }).message).toBe(
-      'SMTP 451: 451 later',
+      'SMTP 451: later',
     );
     expect(classify({ responseCode: 554, message: 'rejected' }).message).toBe('SMTP 554: rejected');
     const bare = classify({ responseCode: 550 });

@@ -57,7 +57,8 @@ export class SmtpEmailTransport implements EmailTransport {
 export function classify(error: SmtpError): Error {
   const reply = (error.response ?? error.message ?? 'unknown SMTP error').trim();
   if (typeof error.responseCode === 'number') {
-    const message = `SMTP ${error.responseCode}: ${reply}`;
+    // nodemailer's response text already starts with the code ("550 5.1.1 ..."): say it once.
+    const message = `SMTP ${error.responseCode}: ${reply.replace(/^\d{3}[ -]/, '')}`;
     return error.responseCode >= 500 ? new PermanentJobError(message) : new Error(message);
   }
   return new Error(`SMTP ${error.code ?? 'error'}: ${error.message ?? reply}`);

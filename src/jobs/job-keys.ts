@@ -2,12 +2,12 @@
  * Every Redis key the queue uses, built in one place. All live under QUEUE_PREFIX
  * (default "jobs"); the first three are the seed's layout.
  *
- *   <prefix>:hash:<id>      HASH  one job's fields (the status endpoint reads it)
+ *   <prefix>:hash:<id>      HASH  one job's fields (the status endpoint reads it), plus
+ *                                 lease_token: the claim that owns it while processing
  *   <prefix>:queue:high     LIST  ready high-priority ids (LPUSH on submit, consumed from the right)
  *   <prefix>:queue:low      LIST  ready low-priority ids
  *   <prefix>:delayed        ZSET  ids waiting for a retry, scored by available_after (ms)
  *   <prefix>:inflight       ZSET  claimed ids, scored by lease deadline (ms)
- *   <prefix>:leases         HASH  id -> lease token of the claim that owns it
  *   <prefix>:wake           ZSET  wake-up signal idle workers block on (BZPOPMIN)
  */
 export const PRIORITIES = ['high', 'low'] as const; // claim order: strict priority
@@ -19,7 +19,6 @@ export class JobKeys {
   readonly low: string;
   readonly delayed: string;
   readonly inflight: string;
-  readonly leases: string;
   readonly wake: string;
 
   constructor(readonly prefix: string) {
@@ -28,7 +27,6 @@ export class JobKeys {
     this.low = `${prefix}:queue:low`;
     this.delayed = `${prefix}:delayed`;
     this.inflight = `${prefix}:inflight`;
-    this.leases = `${prefix}:leases`;
     this.wake = `${prefix}:wake`;
   }
 
@@ -42,6 +40,6 @@ export class JobKeys {
 
   /** Every key that is not a job hash (job hashes are found with `${hashPrefix}*`). */
   get structural(): string[] {
-    return [this.high, this.low, this.delayed, this.inflight, this.leases, this.wake];
+    return [this.high, this.low, this.delayed, this.inflight, this.wake];
   }
 }

@@ -13,12 +13,12 @@ import type Redis from 'ioredis';
  */
 const SCRIPT_FILES = {
   submitJobs: 'submitJobs.lua',
-  claimJobs: 'claimJobs-6.lua',
+  claimJobs: 'claimJobs-5.lua',
   completeJobs: 'completeJobs.lua',
-  failJob: 'failJob-5.lua',
-  extendLeases: 'extendLeases-2.lua',
-  recoverExpired: 'recoverExpired-5.lua',
-  releaseJobs: 'releaseJobs-5.lua',
+  failJob: 'failJob-4.lua',
+  extendLeases: 'extendLeases.lua',
+  recoverExpired: 'recoverExpired-4.lua',
+  releaseJobs: 'releaseJobs.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

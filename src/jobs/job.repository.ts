@@ -74,7 +74,7 @@ export class JobRepository {
     const k = this.keys;
     const reply = (await this.scripts.run(
       'claimJobs',
-      [k.high, k.low, k.delayed, k.inflight, k.leases, k.wake],
+      [k.high, k.low, k.delayed, k.inflight, k.wake],
       [k.hashPrefix, maxJobs, leaseMs, tokenPrefix, PROMOTE_LIMIT],
     )) as (string | number)[];
     const jobs: ClaimedJob[] = [];
@@ -94,7 +94,7 @@ export class JobRepository {
 
   /** Settles successful attempts; returns, per lease, whether it was still owned. */
   async complete(leases: readonly Lease[], retention: RetentionPolicy): Promise<boolean[]> {
-    const keys = [this.keys.inflight, this.keys.leases];
+    const keys = [this.keys.inflight];
     const args: (string | number)[] = [retention.completedS];
     for (const lease of leases) {
       keys.push(this.keys.hash(lease.id));
@@ -113,7 +113,7 @@ export class JobRepository {
     const k = this.keys;
     const code = await this.scripts.run(
       'failJob',
-      [k.inflight, k.leases, k.delayed, k.hash(lease.id), k.wake],
+      [k.inflight, k.delayed, k.hash(lease.id), k.wake],
       [
         lease.id,
         lease.token,
@@ -132,13 +132,13 @@ export class JobRepository {
   /** Extends every given lease; returns the tokens of leases that were lost. */
   async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return [];
+    const keys = [this.keys.inflight];
     const args: (string | number)[] = [leaseMs];
-    for (const lease of leases) args.push(lease.id, lease.token);
-    return (await this.scripts.run(
-      'extendLeases',
-      [this.keys.inflight, this.keys.leases],
-      args,
-    )) as string[];
+    for (const lease of leases) {
+      keys.push(this.keys.hash(lease.id));
+      args.push(lease.id, lease.token);
+    }
+    return (await this.scripts.run('extendLeases', keys, args)) as string[];
   }
 
   /** Puts jobs with an expired lease back in their ready list; returns their ids. */
@@ -146,7 +146,7 @@ export class JobRepository {
     const k = this.keys;
     return (await this.scripts.run(
       'recoverExpired',
-      [k.inflight, k.leases, k.high, k.low, k.wake],
+      [k.inflight, k.high, k.low, k.wake],
       [k.hashPrefix, RECOVER_LIMIT],
     )) as string[];
   }
@@ -155,11 +155,13 @@ export class JobRepository {
   async release(leases: readonly Lease[]): Promise<number> {
     if (leases.length === 0) return 0;
     const k = this.keys;
-    const args: string[] = [k.hashPrefix];
-    for (const lease of leases) args.push(lease.id, lease.token);
-    return Number(
-      await this.scripts.run('releaseJobs', [k.inflight, k.leases, k.high, k.low, k.wake], args),
-    );
+    const keys = [k.inflight, k.high, k.low, k.wake];
+    const args: string[] = [];
+    for (const lease of leases) {
+      keys.push(k.hash(lease.id));
+      args.push(lease.id, lease.token);
+    }
+    return Number(await this.scripts.run('releaseJobs', keys, args));
   }
 
   /**

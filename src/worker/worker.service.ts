@@ -18,6 +18,7 @@ import { ClaimedJob, Lease } from '../jobs/job.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { createRedisConnection, isRedisUnavailableError } from '../redis/redis-connection';
 import { backoffDelayMs } from './backoff';
+import { CompletionBatcher } from './completion-batcher';
 import { IDLE_BLOCK_MS, WORKER_AUTOSTART } from './worker.constants';
 
 interface ActiveJob {
@@ -58,6 +59,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.seenReady = true;
   };
   private seenReady = false;
+  private readonly completions = new CompletionBatcher((leases) =>
+    this.repository.complete(leases, this.jobs.retention),
+  );
 
   constructor(
     private readonly repository: JobRepository,
@@ -217,7 +221,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     for (let attempt = 1; ; attempt++) {
       try {
         if (outcome.ok) {
-          const [owned] = await this.repository.complete([entry.lease], this.jobs.retention);
+          const owned = await this.completions.complete(entry.lease);
           if (!owned) this.logger.warn(`Job ${job.id}: completion refused, the lease was lost`);
         } else {
           const retry = job.retryCount + 1;

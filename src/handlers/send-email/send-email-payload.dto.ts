@@ -27,7 +27,8 @@ export class SendEmailPayloadDto {
     description: `Recipient address (local@domain.tld, at most ${EMAIL_LIMITS.toMaxLength} characters).`,
     maxLength: EMAIL_LIMITS.toMaxLength,
   })
-  @IsEmail(EMAIL_RULE, { message: 'to must be a valid e-mail address (local@domain.tld)' })
+  // A copy: validator.js writes its defaults into the options object it is given.
+  @IsEmail({ ...EMAIL_RULE }, { message: 'to must be a valid e-mail address (local@domain.tld)' })
   @MaxLength(EMAIL_LIMITS.toMaxLength)
   @IsString()
   readonly to!: string;

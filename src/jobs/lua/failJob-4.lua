@@ -5,10 +5,9 @@
   caller no longer holds the lease.
 
   KEYS[1] in-flight set       <prefix>:inflight
-  KEYS[2] lease tokens        <prefix>:leases
-  KEYS[3] delayed set         <prefix>:delayed
-  KEYS[4] job hash            <prefix>:hash:<id>
-  KEYS[5] wake-up set         <prefix>:wake
+  KEYS[2] delayed set         <prefix>:delayed
+  KEYS[3] job hash            <prefix>:hash:<id>
+  KEYS[4] wake-up set         <prefix>:wake
 
   ARGV[1] job id
   ARGV[2] lease token
@@ -26,20 +25,20 @@
 local rcall = redis.call
 --- @include "time"
 
-local inflightKey, leasesKey, delayedKey, jobKey, wakeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local inflightKey, delayedKey, jobKey, wakeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, token, reason = ARGV[1], ARGV[2], ARGV[3]
 
-if rcall('HGET', leasesKey, id) ~= token then
+local f = rcall('HMGET', jobKey, 'lease_token', 'retry_count')
+if f[1] ~= token then
   return 0
 end
 rcall('ZREM', inflightKey, id)
-rcall('HDEL', leasesKey, id)
 
 local now = nowMs()
-local retries = tonumber(rcall('HGET', jobKey, 'retry_count') or '0')
+local retries = tonumber(f[2] or '0')
 if ARGV[6] ~= '1' and retries < tonumber(ARGV[4]) then
   local availableAt = now + tonumber(ARGV[5])
-  rcall('HSET', jobKey, 'status', 'pending', 'retry_count', retries + 1,
+  rcall('HSET', jobKey, 'status', 'pending', 'retry_count', retries + 1, 'lease_token', '',
     'available_after', epochSeconds(availableAt), 'last_error', reason)
   rcall('ZADD', delayedKey, availableAt, id)
   -- An idle worker may be sleeping past this retry's due time: make it look again.
@@ -47,7 +46,8 @@ if ARGV[6] ~= '1' and retries < tonumber(ARGV[4]) then
   return 1
 end
 
-rcall('HSET', jobKey, 'status', 'failed', 'completed_ts', epochSeconds(now), 'last_error', reason)
+rcall('HSET', jobKey, 'status', 'failed', 'completed_ts', epochSeconds(now), 'lease_token', '',
+  'last_error', reason)
 local retention = tonumber(ARGV[7])
 if retention > 0 then
   rcall('EXPIRE', jobKey, retention)

@@ -4,12 +4,11 @@
   them) and they go back to the consuming end of their ready list to run again.
 
   KEYS[1] in-flight set        <prefix>:inflight
-  KEYS[2] lease tokens         <prefix>:leases
-  KEYS[3] ready list, high     <prefix>:queue:high
-  KEYS[4] ready list, low      <prefix>:queue:low
-  KEYS[5] wake-up set          <prefix>:wake
+  KEYS[2] ready list, high     <prefix>:queue:high
+  KEYS[3] ready list, low      <prefix>:queue:low
+  KEYS[4] wake-up set          <prefix>:wake
 
-  ARGV[1] job hash key prefix  <prefix>:hash:
+  ARGV[1] job hash key prefix  <prefix>:hash:   (ids are only known once read)
   ARGV[2] most jobs to recover in this call
 
   Output: { ids recovered }
@@ -22,12 +21,11 @@ local expired = rcall('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, ton
 local recovered = {}
 for _, id in ipairs(expired) do
   rcall('ZREM', KEYS[1], id)
-  rcall('HDEL', KEYS[2], id)
-  if requeue(ARGV[1], KEYS[3], KEYS[4], id) == 1 then
+  if requeue(ARGV[1] .. id, KEYS[2], KEYS[3], id) == 1 then
     recovered[#recovered + 1] = id
   end
 end
 if #recovered > 0 then
-  rcall('ZADD', KEYS[5], 0, 'w')
+  rcall('ZADD', KEYS[4], 0, 'w')
 end
 return recovered

@@ -4,7 +4,7 @@
   its token is returned, so the worker can stop that attempt.
 
   KEYS[1]     in-flight set     <prefix>:inflight
-  KEYS[2]     lease tokens      <prefix>:leases
+  KEYS[1+i]   job i's hash      <prefix>:hash:<id>     (i = 1..n)
 
   ARGV[1]     lease duration, ms
   ARGV[2i]    job i's id
@@ -17,9 +17,9 @@ local rcall = redis.call
 
 local deadline = nowMs() + tonumber(ARGV[1])
 local lost = {}
-for i = 2, #ARGV, 2 do
-  local id, token = ARGV[i], ARGV[i + 1]
-  if rcall('HGET', KEYS[2], id) == token then
+for i = 1, #KEYS - 1 do
+  local id, token = ARGV[2 * i], ARGV[2 * i + 1]
+  if rcall('HGET', KEYS[1 + i], 'lease_token') == token then
     rcall('ZADD', KEYS[1], 'XX', deadline, id)
   else
     lost[#lost + 1] = token

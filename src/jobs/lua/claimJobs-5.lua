@@ -1,16 +1,15 @@
 --[[
   claim: promotes due retries, then takes up to ARGV[2] ready jobs, strictly high
   before low, FIFO within a priority. In the same atomic step each taken job is
-  marked processing, put in the in-flight set with its lease deadline, and given a
-  lease token: a worker killed at any instant loses nothing (an expired lease is
-  recovered by recover-expired).
+  marked processing, given a lease token (stored in its hash) and put in the
+  in-flight set scored by its lease deadline: a worker killed at any instant loses
+  nothing (an expired lease is recovered by recover-expired).
 
   KEYS[1] ready list, high     <prefix>:queue:high
   KEYS[2] ready list, low      <prefix>:queue:low
   KEYS[3] delayed set          <prefix>:delayed
   KEYS[4] in-flight set        <prefix>:inflight
-  KEYS[5] lease tokens         <prefix>:leases
-  KEYS[6] wake-up set          <prefix>:wake
+  KEYS[5] wake-up set          <prefix>:wake
 
   ARGV[1] job hash key prefix  <prefix>:hash:   (ids are only known once popped;
                                                  see docs/how-it-works.md on cluster)
@@ -26,8 +25,7 @@ local rcall = redis.call
 --- @include "time"
 --- @include "promoteDue"
 
-local highKey, lowKey, delayedKey, inflightKey, leasesKey, wakeKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local highKey, lowKey, delayedKey, inflightKey, wakeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local hashPrefix, maxJobs, leaseMs, tokenPrefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
 local now = nowMs()
@@ -49,9 +47,8 @@ for _, listKey in ipairs({ highKey, lowKey }) do
         if f[1] then
           claimed = claimed + 1
           local token = tokenPrefix .. ':' .. claimed
-          rcall('HSET', jobKey, 'status', 'processing', 'picked_ts', pickedTs)
+          rcall('HSET', jobKey, 'status', 'processing', 'picked_ts', pickedTs, 'lease_token', token)
           rcall('ZADD', inflightKey, deadline, id)
-          rcall('HSET', leasesKey, id, token)
           out[#out + 1] = id
           out[#out + 1] = token
           out[#out + 1] = f[1]

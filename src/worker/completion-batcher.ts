@@ -1,0 +1,48 @@
+import { Lease } from '../jobs/job.types';
+
+interface Pending {
+  lease: Lease;
+  resolve: (owned: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Settles the successful attempts that finish in the same turn of the event loop
+ * with one completeJobs call instead of one call each: at high throughput this is
+ * most of the worker's Redis traffic.
+ */
+export class CompletionBatcher {
+  private pending: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly completeBatch: (leases: Lease[]) => Promise<boolean[]>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  /** Resolves to whether the lease was still owned when the job was completed. */
+  complete(lease: Lease): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ lease, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    for (let i = 0; i < batch.length; i += this.maxBatch) {
+      const chunk = batch.slice(i, i + this.maxBatch);
+      try {
+        const owned = await this.completeBatch(chunk.map((p) => p.lease));
+        chunk.forEach((p, j) => p.resolve(owned[j] === true));
+      } catch (error) {
+        chunk.forEach((p) => p.reject(error));
+      }
+    }
+  }
+}
