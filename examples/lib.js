@@ -9,10 +9,9 @@ const { existsSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { clearTimeout } = require('node:timers');
+const timers = require('node:timers');
 const Redis = require('ioredis');
 
-const { fetch } = globalThis; // Node 20's built-in
 const ROOT = resolve(__dirname, '..');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -151,7 +150,7 @@ class Session {
       async () => {
         if (proc.exited) throw new Error(`the API exited (${proc.exitCode}):\n${proc.output}`);
         try {
-          return (await fetch(`${proc.baseUrl}/health`)).status === 200;
+          return (await globalThis.fetch(`${proc.baseUrl}/health`)).status === 200;
         } catch {
           return false;
         }
@@ -180,7 +179,7 @@ class Session {
   }
 
   async post(path, body) {
-    const response = await fetch(`${this.api.baseUrl}${path}`, {
+    const response = await globalThis.fetch(`${this.api.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -193,7 +192,7 @@ class Session {
   }
 
   async status(jobId) {
-    const response = await fetch(`${this.api.baseUrl}/jobs/status/${jobId}`);
+    const response = await globalThis.fetch(`${this.api.baseUrl}/jobs/status/${jobId}`);
     const json = await response.json();
     if (response.status !== 200) {
       throw new Error(
@@ -207,9 +206,9 @@ class Session {
   async stopProcess(proc, graceMs = 5000) {
     if (proc.exited) return;
     proc.child.kill('SIGTERM');
-    const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+    const timer = timers.setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
     await proc.exitPromise;
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
   }
 
   /** Stops every process, then deletes every key under the prefix. Safe to call twice. */

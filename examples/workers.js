@@ -1,10 +1,11 @@
 // Multiple workers: 3 worker processes, 2 jobs at a time each, share 30 jobs.
 //
 // The service does not log each job, so jobs are attributed another way: while a
-// job runs, <prefix>:leases maps its id to the lease token of the claim that owns
-// it, and every token starts with the claiming worker's id (host:pid:random, as
-// each worker logs at start-up). The example samples that hash every 20 ms; a
-// job is held for at least EMAIL_SIMULATED_DURATION_MS (200 ms), so none is missed.
+// job runs, it is a member of <prefix>:inflight and its hash holds lease_token,
+// the token of the claim that owns it; every token starts with the claiming
+// worker's id (host:pid:random, as each worker logs at start-up). The example
+// samples both every 20 ms; a job is held for at least EMAIL_SIMULATED_DURATION_MS
+// (200 ms), so none is missed.
 //
 // Overrides (environment): WORKERS (3), WORKER_CONCURRENCY (2), JOBS (30),
 // EMAIL_SIMULATED_DURATION_MS (200).
@@ -42,17 +43,28 @@ runExample(
     );
     for (const w of workers) console.log(`  ${w.label}: pid ${w.child.pid}, id ${w.workerId}`);
 
-    const leasesKey = `${session.prefix}:leases`;
+    const inflightKey = `${session.prefix}:inflight`;
+    const hashKey = (id) => `${session.prefix}:hash:${id}`;
+    /** Jobs in flight right now, with the lease token that owns each. */
+    async function inFlight() {
+      const ids = await session.redis.zrange(inflightKey, 0, -1);
+      if (ids.length === 0) return [];
+      const pipeline = session.redis.pipeline();
+      for (const id of ids) pipeline.hget(hashKey(id), 'lease_token');
+      const replies = await pipeline.exec();
+      return ids.map((id, i) => [id, replies[i][1] || '']);
+    }
+
     const owner = new Map(); // job id -> worker label (first claim seen)
     const reclaimed = new Set(); // jobs seen under a second worker (not expected here)
     let maxInFlight = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const leases = await session.redis.hgetall(leasesKey);
-        const entries = Object.entries(leases);
+        const entries = await inFlight();
         maxInFlight = Math.max(maxInFlight, entries.length);
         for (const [jobId, token] of entries) {
+          if (!token) continue; // settled between the two reads
           const w = workers.find((worker) => token.startsWith(`${worker.workerId}:`));
           const label = w ? w.label : 'unknown';
           if (!owner.has(jobId)) owner.set(jobId, label);
@@ -96,7 +108,7 @@ runExample(
       `  One worker running one job at a time would need ${((JOBS * SEND_MS) / 1000).toFixed(1)} s; ${slots} slots need at least ${ideal.toFixed(1)} s.`,
     );
 
-    console.log('\nJobs per worker (from the lease tokens in <prefix>:leases):');
+    console.log('\nJobs per worker (from the lease tokens of the jobs in flight):');
     const counts = new Map(workers.map((w) => [w.label, 0]));
     for (const label of owner.values()) counts.set(label, (counts.get(label) ?? 0) + 1);
     for (const [label, count] of counts) {

@@ -28,7 +28,7 @@ else
   mkdir -p "$data_dir"
   echo "==> Starting a local redis-server on port $port (AOF, appendfsync everysec, data in .data/redis)"
   # everysec: an fsync per second, so a power loss costs at most ~1 s of accepted jobs,
-  # at a fraction of the cost of fsync on every write (docs/reliability.md).
+  # at a fraction of the cost of fsync on every write (docs/how-it-works.md).
   redis-server --port "$port" --bind 127.0.0.1 --dir "$data_dir" \
     --appendonly yes --appendfsync everysec --save "" \
     --daemonize yes --pidfile "$data_dir/redis.pid" --logfile "$data_dir/redis.log"

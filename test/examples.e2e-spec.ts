@@ -73,6 +73,13 @@ describe('examples', () => {
     redis.disconnect();
   });
 
+  /** Exit code 0; on failure the assertion shows the example's whole output. */
+  function expectSuccess(result: RunResult): void {
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toMatchObject({
+      code: 0,
+    });
+  }
+
   async function expectCleanedUp(result: RunResult): Promise<void> {
     const prefix = examplePrefix(result.stdout);
     expect(result.stdout).toMatch(/Cleaned up: processes stopped, \d+ key\(s\) matching/);
@@ -81,8 +88,7 @@ describe('examples', () => {
 
   it('priority: all high jobs are picked before any low job, FIFO within each', async () => {
     const result = await run('examples/priority.js');
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expectSuccess(result);
     // "     1  high      #6         76078d67  +0.000 s"
     const picks = [...result.stdout.matchAll(/^\s+(\d+)\s+(high|low)\s+#(\d+)\s/gm)].map(
       (m) => `${m[2]}#${m[3]}`,
@@ -100,8 +106,7 @@ describe('examples', () => {
 
   it('backoff: four attempts with doubling waits, then failed with retry_count 3', async () => {
     const result = await run('examples/backoff.js', [], { JOB_BACKOFF_BASE_MS: '50' });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expectSuccess(result);
     expect(result.stdout).toContain('JOB_BACKOFF_BASE_MS=50');
     const gaps = [
       ...result.stdout.matchAll(/(\d+\.\d{3}) s after attempt (\d)\s+\(backoff ([\d.]+) s\)/g),
@@ -118,8 +123,7 @@ describe('examples', () => {
 
   it('workers: three workers share thirty jobs, six in flight at once', async () => {
     const result = await run('examples/workers.js');
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expectSuccess(result);
     const counts = [...result.stdout.matchAll(/^\s+worker (\d)\s+(\d+)\s+#+$/gm)].map((m) =>
       Number(m[2]),
     );

@@ -173,6 +173,11 @@ export class JobRepository {
     return reply !== null;
   }
 
+  /** Wakes one idle worker (a retry fell due: see WorkerService.idle). */
+  async signalWork(): Promise<void> {
+    await this.redis.zadd(this.keys.wake, 0, 'w');
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

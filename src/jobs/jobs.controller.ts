@@ -47,7 +47,6 @@ const tooLarge = {
   example: {
     statusCode: 413,
     error: 'Payload Too Large',
-    code: 'FST_ERR_CTP_BODY_TOO_LARGE',
     message: 'Request body is too large',
   },
 };
@@ -58,7 +57,6 @@ const notJson = {
   example: {
     statusCode: 415,
     error: 'Unsupported Media Type',
-    code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
     message: 'Unsupported Media Type',
   },
 };

@@ -18,6 +18,8 @@ export function connectionOptions(name: string): RedisOptions {
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
     // RESP2 keeps replies identical across servers and avoids HELLO on every reconnect.
     protocol: 2,
+    // Commands issued in the same tick (concurrent requests) go out in one write.
+    enableAutoPipelining: true,
   };
 }
 
@@ -51,9 +53,9 @@ export async function describePersistence(
   client: Redis,
 ): Promise<'aof' | 'rdb' | 'none' | 'unknown'> {
   try {
-    const [, appendonly] = (await client.config('GET', 'appendonly')) as string[];
+    const [, appendonly] = await client.config('GET', 'appendonly');
     if (appendonly === 'yes') return 'aof';
-    const [, save] = (await client.config('GET', 'save')) as string[];
+    const [, save] = await client.config('GET', 'save');
     return save && save.trim() !== '' ? 'rdb' : 'none';
   } catch {
     return 'unknown';

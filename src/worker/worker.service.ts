@@ -159,10 +159,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (failures > 0) this.logger.log('Redis reachable again: claiming resumed');
         failures = 0;
         for (const job of jobs) this.begin(job);
-        if (jobs.length === 0) {
-          const wait = Math.min(nextDueInMs ?? IDLE_BLOCK_MS, IDLE_BLOCK_MS);
-          await this.repository.waitForWork(this.blocking as Redis, wait);
-        }
+        if (jobs.length === 0) await this.idle(nextDueInMs);
       } catch (error) {
         if (this.state !== 'running') break;
         failures += 1;
@@ -171,6 +168,25 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         }
         await this.pause(Math.min(50 * 2 ** failures, 2000));
       }
+    }
+  }
+
+  /**
+   * Blocks until a job is submitted or recovered, the next retry is due, or
+   * IDLE_BLOCK_MS passes. Redis checks blocking timeouts on its own timer (every
+   * ~100 ms), so a retry due sooner is signalled from here, on time.
+   */
+  private async idle(nextDueInMs: number | null): Promise<void> {
+    let dueTimer: NodeJS.Timeout | undefined;
+    if (nextDueInMs !== null && nextDueInMs < IDLE_BLOCK_MS) {
+      dueTimer = setTimeout(() => {
+        this.repository.signalWork().catch(() => undefined);
+      }, nextDueInMs);
+    }
+    try {
+      await this.repository.waitForWork(this.blocking as Redis, IDLE_BLOCK_MS);
+    } finally {
+      clearTimeout(dueTimer);
     }
   }
 

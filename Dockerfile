@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+
+# --- build: all dependencies, compile TypeScript to dist/ (Lua scripts included) ---
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies and dist/ only, unprivileged user ---
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The image's built-in unprivileged user; the files above stay root-owned (read-only to it).
+USER node
+EXPOSE 3000
+# The API (with an in-process worker unless WORKER_ENABLED=false).
+# The headless worker is the same image with: node dist/worker.js
+CMD ["node", "dist/main.js"]
