@@ -5,7 +5,10 @@ import { existsSync } from 'node:fs';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { AppValidationPipe } from './common/validation';
 import { Env, EnvValidationError, LOG_LEVELS, LogLevelName, loadEnv } from './config/env';
+import { securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
+import { JobRepository } from './jobs/job.repository';
+import { installHttpSecurity } from './security/http-security';
 
 /** Largest request body accepted (413 above it). A full bulk submission of 1,000 e-mails fits. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -49,6 +52,7 @@ export function configureHttpApp(app: NestFastifyApplication): void {
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     fastify.getDefaultJsonParser('error', 'error'),
   );
+  installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(JobRepository));
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);

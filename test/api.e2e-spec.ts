@@ -211,19 +211,58 @@ describe('HTTP API', () => {
       expect(res.status).toBe(200);
       const { paths } = res.body;
       expect(Object.keys(paths['/submit-job'].post.responses).sort()).toEqual([
+        '200',
         '201',
         '400',
+        '401',
+        '409',
         '413',
         '415',
+        '429',
+        '503',
+      ]);
+      expect(Object.keys(paths['/submit-jobs'].post.responses).sort()).toEqual([
+        '200',
+        '201',
+        '400',
+        '401',
+        '409',
+        '413',
+        '415',
+        '429',
         '503',
       ]);
       expect(Object.keys(paths['/jobs/status/{job_id}'].get.responses).sort()).toEqual([
         '200',
         '400',
+        '401',
         '404',
+        '429',
         '503',
       ]);
       expect(Object.keys(paths['/health'].get.responses).sort()).toEqual(['200', '503']);
+      // Every documented response carries an example.
+      for (const [path, methods] of Object.entries(paths)) {
+        for (const [method, op] of Object.entries(methods)) {
+          for (const [status, response] of Object.entries(op.responses)) {
+            const content = (
+              response as {
+                content?: Record<
+                  string,
+                  { example?: unknown; schema?: { example?: unknown; $ref?: string } }
+                >;
+              }
+            ).content;
+            const media = content?.['application/json'];
+            expect({
+              path,
+              method,
+              status,
+              example: Boolean(media?.example ?? media?.schema?.example ?? media?.schema?.$ref),
+            }).toEqual({ path, method, status, example: true });
+          }
+        }
+      }
     });
 
     it('serves Swagger UI at /docs with local assets only', async () => {

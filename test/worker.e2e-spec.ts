@@ -7,7 +7,7 @@ import { JobRepository } from '../src/jobs/job.repository';
 import { Priority } from '../src/jobs/job-keys';
 import { WorkerAppModule } from '../src/worker-app.module';
 import { WorkerService } from '../src/worker/worker.service';
-import { testEnv } from './support/apps';
+import { applyEnv, testEnv } from './support/apps';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 import { TestRedisServer } from './support/redis-server';
 import { waitFor } from './support/wait';
@@ -64,7 +64,7 @@ async function startScriptedWorker(
   env: Record<string, string>,
   transport: ScriptedTransport,
 ): Promise<Harness> {
-  for (const [name, value] of Object.entries(testEnv(env))) process.env[name] = value;
+  applyEnv(testEnv(env));
   const moduleRef = await Test.createTestingModule({ imports: [WorkerAppModule.forRoot()] })
     .overrideProvider(EMAIL_TRANSPORT)
     .useValue(transport)

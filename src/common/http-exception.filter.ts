@@ -14,6 +14,7 @@ import { isRedisUnavailableError } from '../redis/redis-connection';
 const JOB_ERROR_STATUS: Record<string, number> = {
   [JobErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [JobErrorCode.IdConflict]: HttpStatus.CONFLICT,
+  [JobErrorCode.IdempotencyMismatch]: HttpStatus.CONFLICT,
 };
 
 interface ErrorBody {

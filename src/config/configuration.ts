@@ -10,6 +10,14 @@ export const appConfig = registerAs('app', () => loadEnv(process.env).app);
 export const redisConfig = registerAs('redis', () => loadEnv(process.env).redis);
 export const workerConfig = registerAs('worker', () => loadEnv(process.env).worker);
 export const jobsConfig = registerAs('jobs', () => loadEnv(process.env).jobs);
+export const securityConfig = registerAs('security', () => loadEnv(process.env).security);
 export const emailConfig = registerAs('email', () => loadEnv(process.env).email);
 
-export const allConfigNamespaces = [appConfig, redisConfig, workerConfig, jobsConfig, emailConfig];
+export const allConfigNamespaces = [
+  appConfig,
+  redisConfig,
+  workerConfig,
+  jobsConfig,
+  securityConfig,
+  emailConfig,
+];

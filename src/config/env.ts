@@ -29,6 +29,16 @@ export interface Env {
     backoffBaseMs: number;
     retention: { completedS: number; failedS: number };
   };
+  security: {
+    /** Accepted API keys; empty = the API is open. */
+    apiKeys: string[];
+    /** Whether /docs, /docs-json and /redoc also need a key when API_KEYS is set. */
+    docsRequireKey: boolean;
+    /** Requests per minute per API key (or client address when open); 0 = no limit. */
+    rateLimitPerMinute: number;
+    /** Origins allowed by CORS; empty = CORS off. */
+    corsOrigins: string[];
+  };
   email: {
     transport: EmailTransportKind;
     simulatedDurationMs: number;
@@ -110,6 +120,20 @@ class EnvReader {
     return v as T;
   }
 
+  /** A comma-separated list; each entry must match `pattern`. */
+  list(name: string, pattern: RegExp, rule: string): string[] {
+    const v = this.value(name);
+    if (v === undefined) return [];
+    const items = v
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    for (const [index, item] of items.entries()) {
+      if (!pattern.test(item)) this.problems.push(`${name} entry ${index + 1} ${rule}`);
+    }
+    return items;
+  }
+
   url(
     name: string,
     fallback: string | undefined,
@@ -163,6 +187,20 @@ export function loadEnv(raw: RawEnv): Env {
         completedS: r.int('JOB_RETENTION_COMPLETED_S', 86_400, 0, 315_360_000),
         failedS: r.int('JOB_RETENTION_FAILED_S', 604_800, 0, 315_360_000),
       },
+    },
+    security: {
+      apiKeys: r.list(
+        'API_KEYS',
+        /^[\x21-\x7e]{16,256}$/,
+        'must be 16-256 printable characters, no spaces',
+      ),
+      docsRequireKey: r.bool('DOCS_REQUIRE_KEY', false),
+      rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+      corsOrigins: r.list(
+        'CORS_ORIGINS',
+        /^(\*|https?:\/\/[^\s/,]+)$/,
+        'must be * or http(s)://host[:port]',
+      ),
     },
     email: {
       transport: r.oneOf<EmailTransportKind>('EMAIL_TRANSPORT', 'simulated', ['simulated', 'smtp']),

@@ -30,6 +30,11 @@ export function setupDocs(app: NestFastifyApplication): void {
         'Jobs run at least once, high priority strictly before low, with retries and exponential backoff.',
     )
     .setVersion('1.0')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' },
+      'bearer',
+    )
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, {

@@ -9,6 +9,8 @@
  *   <prefix>:delayed        ZSET  ids waiting for a retry, scored by available_after (ms)
  *   <prefix>:inflight       ZSET  claimed ids, scored by lease deadline (ms)
  *   <prefix>:wake           ZSET  wake-up signal idle workers block on (BZPOPMIN)
+ *   <prefix>:idempotency:<h>  STRING  request fingerprint and job ids of an Idempotency-Key (24 h)
+ *   <prefix>:ratelimit:<h>  STRING  rate-limit state of one API key / client address
  */
 export const PRIORITIES = ['high', 'low'] as const; // claim order: strict priority
 export type Priority = (typeof PRIORITIES)[number];
@@ -32,6 +34,15 @@ export class JobKeys {
 
   hash(jobId: string): string {
     return this.hashPrefix + jobId;
+  }
+
+  /** `scope` is a hash of the caller and the Idempotency-Key, never the raw key. */
+  idempotency(scope: string): string {
+    return `${this.prefix}:idempotency:${scope}`;
+  }
+
+  rateLimit(principal: string): string {
+    return `${this.prefix}:ratelimit:${principal}`;
   }
 
   queue(priority: Priority): string {

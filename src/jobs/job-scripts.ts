@@ -13,6 +13,8 @@ import type Redis from 'ioredis';
  */
 const SCRIPT_FILES = {
   submitJobs: 'submitJobs.lua',
+  submitJobsOnce: 'submitJobsOnce.lua',
+  rateLimit: 'rateLimit-1.lua',
   claimJobs: 'claimJobs-5.lua',
   completeJobs: 'completeJobs.lua',
   failJob: 'failJob-4.lua',

@@ -29,6 +29,25 @@ export interface RetryPolicy {
   permanent: boolean;
 }
 
+export interface IdempotentRequest {
+  /** Hash of who is asking and their Idempotency-Key. */
+  scope: string;
+  /** Hash of the canonical request. */
+  fingerprint: string;
+  ttlS: number;
+}
+
+export interface SubmitOnceResult {
+  replayed: boolean;
+  ids: string[];
+}
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  retryInMs: number;
+  remaining: number;
+}
+
 export interface RetentionPolicy {
   completedS: number;
   failedS: number;
@@ -53,15 +72,57 @@ export class JobRepository {
 
   /** Creates all jobs or none, in order. */
   async submit(jobs: readonly NewJob[]): Promise<void> {
-    const keys = [this.keys.wake];
-    const args: string[] = [];
+    const { keys, args } = this.jobArguments(jobs, [this.keys.wake], []);
+    const result = await this.scripts.run('submitJobs', keys, args);
+    if (result === -1)
+      throw new JobError(JobErrorCode.IdConflict, 'a job with this id already exists');
+  }
+
+  /**
+   * As submit, once per idempotency record: a repeat of the same request returns
+   * the ids of the jobs the first one created and creates nothing.
+   */
+  async submitOnce(jobs: readonly NewJob[], once: IdempotentRequest): Promise<SubmitOnceResult> {
+    const { keys, args } = this.jobArguments(
+      jobs,
+      [this.keys.wake, this.keys.idempotency(once.scope)],
+      [once.fingerprint, once.ttlS],
+    );
+    const [code, ...ids] = (await this.scripts.run('submitJobsOnce', keys, args)) as [
+      number,
+      ...string[],
+    ];
+    if (code === 1) return { replayed: false, ids: jobs.map((job) => job.id) };
+    if (code === 2) return { replayed: true, ids };
+    if (code === -2) {
+      throw new JobError(
+        JobErrorCode.IdempotencyMismatch,
+        'this Idempotency-Key was used for a different request',
+      );
+    }
+    throw new JobError(JobErrorCode.IdConflict, 'a job with this id already exists');
+  }
+
+  private jobArguments(
+    jobs: readonly NewJob[],
+    keys: string[],
+    args: (string | number)[],
+  ): { keys: string[]; args: (string | number)[] } {
     for (const job of jobs) {
       keys.push(this.keys.hash(job.id), this.keys.queue(job.priority));
       args.push(job.id, job.type, job.priority, job.payloadJson);
     }
-    const result = await this.scripts.run('submitJobs', keys, args);
-    if (result === -1)
-      throw new JobError(JobErrorCode.IdConflict, 'a job with this id already exists');
+    return { keys, args };
+  }
+
+  /** Counts one request of `principal` against `limit` per `periodMs` (see rateLimit-1.lua). */
+  async rateLimit(principal: string, limit: number, periodMs: number): Promise<RateLimitDecision> {
+    const [allowed, retryInMs, remaining] = (await this.scripts.run(
+      'rateLimit',
+      [this.keys.rateLimit(principal)],
+      [periodMs, limit],
+    )) as [number, number, number];
+    return { allowed: allowed === 1, retryInMs, remaining };
   }
 
   async find(jobId: string): Promise<JobRecord | null> {

@@ -1,6 +1,23 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiHeader,
+  ApiSecurity,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -15,7 +32,7 @@ import { validationException } from '../common/validation';
 import { SubmitJobDto } from './dto/submit-job.dto';
 import { SubmitJobsDto } from './dto/submit-jobs.dto';
 import { JobStatusDto, SubmitJobResponseDto, SubmitJobsResponseDto } from './dto/job-responses.dto';
-import { JobsService } from './jobs.service';
+import { IdempotencyOptions, JobsService } from './jobs.service';
 import { JobRecord } from './job.types';
 
 const unavailable = {
@@ -61,6 +78,46 @@ const notJson = {
   },
 };
 
+/** Printable ASCII, 1-255 characters. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+const idempotencyHeader = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Optional, 1-255 printable ASCII characters. The same key with the same body within 24 h returns the ' +
+    'first response (200) and creates nothing; with a different body it is refused (409).',
+  example: 'order-1234-welcome-mail',
+};
+
+const keyReused = {
+  type: ErrorResponseDto,
+  description:
+    'The Idempotency-Key was already used with a different request body. Nothing was written.',
+  example: {
+    statusCode: 409,
+    error: 'Conflict',
+    message: 'this Idempotency-Key was used for a different request',
+    code: 'JOB.IDEMPOTENCY_KEY_REUSED',
+  },
+};
+
+function idempotency(
+  key: string | undefined,
+  request: FastifyRequest,
+): IdempotencyOptions | undefined {
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key) || key.trim() === '') {
+    throw validationException([
+      {
+        field: 'Idempotency-Key',
+        message: 'Idempotency-Key must be 1-255 printable ASCII characters',
+      },
+    ]);
+  }
+  return { key, principal: request.principal ?? 'anonymous' };
+}
+
 const jobIdPipe = new ParseUUIDPipe({
   version: '4',
   exceptionFactory: () =>
@@ -68,6 +125,27 @@ const jobIdPipe = new ParseUUIDPipe({
 });
 
 @ApiTags('jobs')
+@ApiSecurity('bearer')
+@ApiSecurity('api-key')
+@ApiUnauthorizedResponse({
+  type: ErrorResponseDto,
+  description: 'API_KEYS is set and no valid key was presented.',
+  example: {
+    statusCode: 401,
+    error: 'Unauthorized',
+    message: 'A valid API key is required: Authorization: Bearer <key> or X-API-Key: <key>',
+  },
+})
+@ApiTooManyRequestsResponse({
+  type: ErrorResponseDto,
+  description:
+    'Over RATE_LIMIT_PER_MINUTE for this API key (or address); see the Retry-After header.',
+  example: {
+    statusCode: 429,
+    error: 'Too Many Requests',
+    message: 'Rate limit of 600 requests per minute exceeded; retry in 12 s',
+  },
+})
 @Controller()
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
@@ -83,8 +161,26 @@ export class JobsController {
   @ApiPayloadTooLargeResponse(tooLarge)
   @ApiUnsupportedMediaTypeResponse(notJson)
   @ApiServiceUnavailableResponse(unavailable)
-  async submit(@Body() dto: SubmitJobDto): Promise<SubmitJobResponseDto> {
-    return { job_id: await this.jobs.submit(dto), status: 'pending' };
+  @ApiHeader(idempotencyHeader)
+  @ApiOkResponse({
+    type: SubmitJobResponseDto,
+    description:
+      'A repeat of an earlier request with the same Idempotency-Key: its job, nothing new created.',
+  })
+  @ApiConflictResponse(keyReused)
+  async submit(
+    @Body() dto: SubmitJobDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubmitJobResponseDto> {
+    const { ids, replayed } = await this.jobs.submit(
+      [dto],
+      '',
+      idempotency(idempotencyKey, request),
+    );
+    if (replayed) void reply.status(200);
+    return { job_id: ids[0], status: 'pending' };
   }
 
   @Post('submit-jobs')
@@ -115,8 +211,26 @@ export class JobsController {
   @ApiPayloadTooLargeResponse(tooLarge)
   @ApiUnsupportedMediaTypeResponse(notJson)
   @ApiServiceUnavailableResponse(unavailable)
-  async submitMany(@Body() dto: SubmitJobsDto): Promise<SubmitJobsResponseDto> {
-    return { job_ids: await this.jobs.submitMany(dto.jobs) };
+  @ApiHeader(idempotencyHeader)
+  @ApiOkResponse({
+    type: SubmitJobsResponseDto,
+    description:
+      'A repeat of an earlier request with the same Idempotency-Key: its jobs, nothing new created.',
+  })
+  @ApiConflictResponse(keyReused)
+  async submitMany(
+    @Body() dto: SubmitJobsDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubmitJobsResponseDto> {
+    const { ids, replayed } = await this.jobs.submit(
+      dto.jobs,
+      'jobs',
+      idempotency(idempotencyKey, request),
+    );
+    if (replayed) void reply.status(200);
+    return { job_ids: ids };
   }
 
   @Get('jobs/status/:job_id')

@@ -16,4 +16,5 @@ export const JobErrorCode = {
   NotFound: 'JOB.NOT_FOUND',
   IdConflict: 'JOB.ID_CONFLICT',
   UnknownType: 'JOB.UNKNOWN_TYPE',
+  IdempotencyMismatch: 'JOB.IDEMPOTENCY_KEY_REUSED',
 } as const;

@@ -1,13 +1,43 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FieldError, flattenValidationErrors, validationException } from '../common/validation';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { SubmitJobDto } from './dto/submit-job.dto';
 import { JobRepository } from './job.repository';
 import { JobError, JobErrorCode } from './jobs.errors';
 import { JobRecord, NewJob } from './job.types';
+
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_S = 24 * 60 * 60;
+
+export interface IdempotencyOptions {
+  key: string;
+  /** Keys are scoped to the caller: two API keys may use the same idempotency key. */
+  principal: string;
+}
+
+export interface SubmitResult {
+  ids: string[];
+  replayed: boolean;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** JSON with object keys sorted, so the same request always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map(
+        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
+      );
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
 
 @Injectable()
 export class JobsService {
@@ -16,17 +46,25 @@ export class JobsService {
     private readonly handlers: JobHandlerRegistry,
   ) {}
 
-  async submit(dto: SubmitJobDto): Promise<string> {
-    const [job] = this.prepare([dto], '');
-    await this.repository.submit([job]);
-    return job.id;
-  }
-
-  /** All jobs are validated before any is written; then all are written atomically. */
-  async submitMany(dtos: SubmitJobDto[]): Promise<string[]> {
-    const jobs = this.prepare(dtos, 'jobs');
-    await this.repository.submit(jobs);
-    return jobs.map((job) => job.id);
+  /**
+   * Validates, then writes all jobs atomically. With an idempotency key, a repeat
+   * of the same request returns the first request's ids (`replayed`).
+   */
+  async submit(
+    dtos: SubmitJobDto[],
+    listField: string,
+    idempotency?: IdempotencyOptions,
+  ): Promise<SubmitResult> {
+    const jobs = this.prepare(dtos, listField);
+    if (!idempotency) {
+      await this.repository.submit(jobs);
+      return { ids: jobs.map((job) => job.id), replayed: false };
+    }
+    return this.repository.submitOnce(jobs, {
+      scope: sha256(`${idempotency.principal}\n${idempotency.key}`),
+      fingerprint: sha256(`${listField}\n${canonicalJson(dtos)}`),
+      ttlS: IDEMPOTENCY_TTL_S,
+    });
   }
 
   async status(jobId: string): Promise<JobRecord> {

@@ -19,12 +19,20 @@ export function testEnv(overrides: Record<string, string>): Record<string, strin
     EMAIL_SIMULATED_DURATION_MS: '0',
     EMAIL_SIMULATED_FAILURE_RATE: '0',
     LOG_LEVEL: 'error',
+    // Tests send many requests from one address; the rate-limit test sets its own.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   };
 }
 
-function applyEnv(env: Record<string, string>): void {
-  for (const [name, value] of Object.entries(env)) process.env[name] = value;
+const originalEnv = { ...process.env };
+
+/** The environment as it was, plus `env`: nothing set for an earlier app leaks into the next. */
+export function applyEnv(env: Record<string, string>): void {
+  for (const name of Object.keys(process.env)) {
+    if (!(name in originalEnv)) delete process.env[name];
+  }
+  Object.assign(process.env, originalEnv, env);
 }
 
 export interface TestApi {

@@ -17,22 +17,6 @@
 ]]
 local rcall = redis.call
 --- @include "time"
+--- @include "createJobs"
 
-local n = (#KEYS - 1) / 2
-for i = 1, n do
-  if rcall('EXISTS', KEYS[2 * i]) == 1 then
-    return -1
-  end
-end
-
-local createdTs = epochSeconds(nowMs())
-for i = 1, n do
-  local a = 4 * i
-  rcall('HSET', KEYS[2 * i],
-    'job_id', ARGV[a - 3], 'job_type', ARGV[a - 2], 'priority', ARGV[a - 1], 'payload', ARGV[a],
-    'status', 'pending', 'retry_count', '0', 'created_ts', createdTs,
-    'picked_ts', '', 'completed_ts', '', 'available_after', '')
-  rcall('LPUSH', KEYS[2 * i + 1], ARGV[a - 3])
-end
-rcall('ZADD', KEYS[1], 0, 'w')
-return createdTs
+return createJobs(2, 1, (#KEYS - 1) / 2, KEYS[1]) or -1
