@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * The benchmark is not part of the test suite (speed is checked by `npm run bench`,
+ * never by assertions here); this smoke run with a tiny N only proves it still runs
+ * end to end, so it cannot rot.
+ */
+describe('benchmark smoke run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobq-bench-smoke-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures both systems and writes the table', async () => {
+    const out = join(dir, 'quick.md');
+    await promisify(execFile)(process.execPath, ['bench/run.js', '--quick'], {
+      env: { ...process.env, BENCH_OUT: out },
+      timeout: 240_000,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const table = readFileSync(out, 'utf8');
+    for (const metric of [
+      'Drain throughput, W=1',
+      'Drain throughput, W=2',
+      'Redis CPU per job, W=1',
+      'Pickup latency on an idle worker, p50',
+      'Redis commands/s sent by an idle worker',
+      'Redis memory per retained completed job',
+      'Single submit over HTTP, 50 in flight',
+      'Bulk submit, 1,000 per call',
+    ]) {
+      const row = table.split('\n').find((line) => line.startsWith(`| ${metric}`));
+      expect(row).toBeDefined();
+      // Both systems produced a number in the row.
+      expect(
+        (row as string)
+          .split('|')
+          .slice(2, 4)
+          .every((cell) => /\d/.test(cell)),
+      ).toBe(true);
+    }
+  }, 300_000);
+});
