@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 
 /**
@@ -23,10 +24,21 @@ export function connectionOptions(name: string): RedisOptions {
   };
 }
 
+/** How often the same connection error is logged again while it persists. */
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
 export function createRedisConnection(url: string, name: string, extra: RedisOptions = {}): Redis {
   const client = new Redis(url, { ...connectionOptions(name), ...extra });
-  // Without a listener ioredis prints every reconnect failure as an unhandled error.
-  client.on('error', () => undefined);
+  const logger = new Logger('Redis');
+  let last = { message: '', at: 0 };
+  // The real cause (refused, NOAUTH, WRONGPASS, an untrusted certificate) is only
+  // visible here; log it, but not once per reconnect attempt.
+  client.on('error', (error: Error) => {
+    const now = Date.now();
+    if (error.message === last.message && now - last.at < ERROR_LOG_INTERVAL_MS) return;
+    last = { message: error.message, at: now };
+    logger.warn(`Connection ${name}: ${error.message}`);
+  });
   return client;
 }
 

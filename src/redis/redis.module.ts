@@ -34,18 +34,27 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
-  /** Accepted jobs live only in Redis: say so loudly when it keeps nothing on disk. */
-  async onApplicationBootstrap(): Promise<void> {
-    const persistence = await describePersistence(this.redis);
-    if (persistence === 'none') {
+  /**
+   * Accepted jobs live only in Redis: say so loudly when it keeps nothing on disk.
+   * Checked on every (re)connection, since a restarted Redis may have other settings.
+   */
+  onApplicationBootstrap(): void {
+    this.redis.on('ready', this.checkPersistence);
+    if (this.redis.status === 'ready') this.checkPersistence();
+  }
+
+  private readonly checkPersistence = (): void => {
+    void describePersistence(this.redis).then((persistence) => {
+      if (persistence !== 'none') return;
       this.logger.warn(
         'Redis has no persistence (appendonly no, no RDB save points): accepted jobs are lost if Redis restarts. ' +
           'Enable AOF (appendonly yes, appendfsync everysec) for production.',
       );
-    }
-  }
+    });
+  };
 
   async onApplicationShutdown(): Promise<void> {
+    this.redis.off('ready', this.checkPersistence);
     try {
       await this.redis.quit();
     } catch {
