@@ -78,21 +78,28 @@ export async function createHttpApp(
  * SIGTERM / SIGINT: close the application (the worker stops claiming and drains,
  * Redis is closed) and exit 0. Nest's own shutdown hooks would re-raise the
  * signal, which exits 143; a clean drain should look clean to the supervisor.
+ * Installed before the application starts, so a signal during start-up is not
+ * fatal either.
  */
-export function exitOnSignals(app: INestApplicationContext): void {
+export function exitOnSignals(
+  app: INestApplicationContext | Promise<INestApplicationContext>,
+): void {
   const logger = new Logger('Shutdown');
   let closing = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
     logger.log(`${signal} received: draining`);
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(`Shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    // `app` may still be starting (the headless worker installs this first): close it once up.
+    Promise.resolve(app)
+      .then((started) => started.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -6,11 +6,12 @@ import { WorkerAppModule } from './worker-app.module';
 /** Headless worker: a Nest application context without HTTP. */
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
-  const app = await NestFactory.createApplicationContext(WorkerAppModule.forRoot(), {
+  // createApplicationContext also starts the worker: handle signals before it claims anything.
+  const app = NestFactory.createApplicationContext(WorkerAppModule.forRoot(), {
     logger: logLevels(env.app.logLevel),
   });
   exitOnSignals(app);
-  await app.init();
+  await app;
 }
 
 main().catch((error: unknown) => {

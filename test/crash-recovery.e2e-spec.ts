@@ -101,6 +101,9 @@ describe('crash recovery', () => {
     redis.disconnect();
   });
 
+  /** The lease token a job's hash holds ('' once settled or recovered). */
+  const leaseOf = (id: string) => redis.hget(`${prefix}:hash:${id}`, 'lease_token');
+
   const submit = async (): Promise<string> => {
     const res = await request(`${api.baseUrl}/submit-job`, { method: 'POST', json: emailJob() });
     expect(res.status).toBe(201);
@@ -155,7 +158,7 @@ describe('crash recovery', () => {
 
     const first = await waitForStatus(id, 'processing');
     // The child holds the lease (worker ids are host:pid:random).
-    expect(await redis.hget(`${prefix}:leases`, id)).toContain(`:${pid}:`);
+    expect(await leaseOf(id)).toContain(`:${pid}:`);
     expect(await redis.zscore(`${prefix}:inflight`, id)).not.toBeNull();
 
     await sigkill(dead);
@@ -169,7 +172,7 @@ describe('crash recovery', () => {
     expect(done.picked_ts as number).toBeGreaterThan(first.picked_ts as number);
     expect(done.completed_ts as number).toBeGreaterThanOrEqual(done.picked_ts as number);
     expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
-    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+    expect(await leaseOf(id)).toBe('');
     expect(await redis.lrange(`${prefix}:queue:high`, 0, -1)).not.toContain(id);
   });
 
@@ -179,8 +182,7 @@ describe('crash recovery', () => {
     const ids = [await submit(), await submit(), await submit()];
 
     const firsts = await Promise.all(ids.map((id) => waitForStatus(id, 'processing')));
-    const leases = await redis.hmget(`${prefix}:leases`, ...ids);
-    for (const token of leases) expect(token).toContain(`:${pid}:`);
+    for (const id of ids) expect(await leaseOf(id)).toContain(`:${pid}:`);
 
     await sigkill(dead);
     rescuer = await startRescuer();
@@ -191,7 +193,7 @@ describe('crash recovery', () => {
       expect(job.picked_ts as number).toBeGreaterThan(firsts[i].picked_ts as number);
     });
     expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
-    expect(await redis.hlen(`${prefix}:leases`)).toBe(0);
+    for (const id of ids) expect(await leaseOf(id)).toBe('');
     expect(await redis.llen(`${prefix}:queue:high`)).toBe(0);
   });
 });
@@ -201,6 +203,7 @@ describe('a stale lease token (JobRepository)', () => {
   const retention: RetentionPolicy = { completedS: 3600, failedS: 3600 };
   let redis: Redis;
   let repo: JobRepository;
+  const leaseOf = (id: string) => redis.hget(`${prefix}:hash:${id}`, 'lease_token');
 
   beforeAll(() => {
     redis = connect();
@@ -221,7 +224,7 @@ describe('a stale lease token (JobRepository)', () => {
     const first = await repo.claim(1, 200, 'dead-worker:1');
     expect(first.jobs.map((j) => j.id)).toEqual([id]);
     const old = { id, token: first.jobs[0].token };
-    expect(await redis.hget(`${prefix}:leases`, id)).toBe(old.token);
+    expect(await leaseOf(id)).toBe(old.token);
 
     // Polled, not slept: recovery returns the id once the 200 ms lease has run out.
     const recovered = await waitFor(
@@ -234,7 +237,7 @@ describe('a stale lease token (JobRepository)', () => {
     expect(recovered).toEqual([id]);
     expect(await repo.find(id)).toMatchObject({ status: 'pending', retry_count: 0 });
     expect(await redis.lindex(`${prefix}:queue:low`, -1)).toBe(id);
-    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+    expect(await leaseOf(id)).toBe('');
 
     const second = await repo.claim(1, 60_000, 'live-worker:1');
     expect(second.jobs.map((j) => j.id)).toEqual([id]);
@@ -250,12 +253,12 @@ describe('a stale lease token (JobRepository)', () => {
     expect(await redis.zscore(`${prefix}:delayed`, id)).toBeNull();
     expect(await repo.extendLeases([old], 60_000)).toEqual([old.token]);
     expect(await repo.extendLeases([current], 60_000)).toEqual([]);
-    expect(await redis.hget(`${prefix}:leases`, id)).toBe(current.token);
+    expect(await leaseOf(id)).toBe(current.token);
 
     expect(await repo.complete([current], retention)).toEqual([true]);
     expect(await repo.find(id)).toMatchObject({ status: 'completed', retry_count: 0 });
     expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
-    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+    expect(await leaseOf(id)).toBe('');
     // Settling twice is refused too.
     expect(await repo.complete([current], retention)).toEqual([false]);
   });

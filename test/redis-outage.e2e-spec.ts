@@ -17,6 +17,7 @@ describe('Redis outage', () => {
   const prefix = uniquePrefix('outage');
   let server: TestRedisServer | undefined;
   let api: TestApi | undefined;
+  let redisStopped = false;
 
   beforeAll(async () => {
     server = await TestRedisServer.start({ config: { appendonly: 'yes' } });
@@ -29,9 +30,14 @@ describe('Redis outage', () => {
   });
 
   afterAll(async () => {
-    // Redis first, so that closing the API (and its worker) does not wait on a dead server.
-    await server?.start().catch(() => undefined);
+    // If the test failed during the outage, bring Redis back first so the API closes cleanly.
+    if (redisStopped) await server?.start().catch(() => undefined);
     await api?.close();
+  });
+
+  // A hook of its own: it runs even if closing the API failed or timed out, so no
+  // redis-server outlives the file (its child process would keep Jest from exiting).
+  afterAll(async () => {
     await server?.destroy();
   });
 
@@ -79,6 +85,7 @@ describe('Redis outage', () => {
     const spanningId = spanning.body.job_id as string;
     await waitForStatus(spanningId, 'processing');
 
+    redisStopped = true;
     await redisServer.stop();
 
     // During: prompt 503s with the usual JSON error shape (a hang fails on the abort signal).
@@ -98,6 +105,7 @@ describe('Redis outage', () => {
 
     // After: same port, the AOF brings the data back.
     await redisServer.start();
+    redisStopped = false;
     await waitFor(async () => (await health()).status === 200, {
       what: '/health to be 200 again',
       timeoutMs: 30_000,
@@ -118,7 +126,9 @@ describe('Redis outage', () => {
     const redis = connect(redisServer.url);
     try {
       expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
-      expect(await redis.hlen(`${prefix}:leases`)).toBe(0);
+      for (const id of [beforeId, spanningId, afterId]) {
+        expect(await redis.hget(`${prefix}:hash:${id}`, 'lease_token')).toBe('');
+      }
       expect(await redis.llen(`${prefix}:queue:high`)).toBe(0);
     } finally {
       redis.disconnect();

@@ -147,7 +147,7 @@ describe('graceful shutdown (real processes)', () => {
     expect(await redis.hget(`${prefix}:hash:${id}`, 'status')).toBe('completed');
     expect(await redis.hget(`${prefix}:hash:${id}`, 'retry_count')).toBe('0');
     expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
-    expect(await redis.hget(`${prefix}:leases`, id)).toBeNull();
+    expect(await redis.hget(`${prefix}:hash:${id}`, 'lease_token')).toBe('');
   });
 
   it('SIGTERM past the shutdown timeout hands the unfinished job back to the front of its queue, exit 0', async () => {
@@ -174,7 +174,7 @@ describe('graceful shutdown (real processes)', () => {
     expect(await redis.lindex(queue, -1)).toBe(running);
     expect(await redis.lrange(queue, 0, -1)).toEqual([waiting, running]);
     expect(await redis.zscore(`${prefix}:inflight`, running)).toBeNull();
-    expect(await redis.hget(`${prefix}:leases`, running)).toBeNull();
+    expect(job.lease_token).toBe('');
     expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
   });
 

@@ -238,7 +238,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       try {
         if (outcome.ok) {
           const owned = await this.completions.complete(entry.lease);
-          if (!owned) this.logger.warn(`Job ${job.id}: completion refused, the lease was lost`);
+          if (!owned) {
+            // Also seen when Redis applied an earlier try whose reply was lost in an outage.
+            this.logger.warn(
+              `Job ${job.id}: completion refused, this worker no longer holds its lease`,
+            );
+          }
         } else {
           const retry = job.retryCount + 1;
           const result = await this.repository.fail(

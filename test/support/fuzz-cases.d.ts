@@ -24,6 +24,8 @@ export interface Expectation {
   fieldErrors?: boolean;
   errorFields?: string[];
   successAllowed?: boolean;
+  /** Sent with a (first-use) Idempotency-Key: a 201 also stores one idempotency record. */
+  idempotent?: boolean;
 }
 
 export interface FuzzRequest {

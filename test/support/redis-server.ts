@@ -50,6 +50,8 @@ export class TestRedisServer {
   }
 
   async start(): Promise<void> {
+    // Already running: a second redis-server could not bind, and this one would leak.
+    if (this.process && this.process.exitCode === null) return;
     const args = [
       '--port',
       String(this.port),
