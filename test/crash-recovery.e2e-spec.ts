@@ -1,9 +1,8 @@
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { JobRepository, RetentionPolicy } from '../src/jobs/job.repository';
 import { startApi, startWorker, TestApi, testEnv, TestWorker } from './support/apps';
 import { emailJob, request } from './support/http';
+import { NodeProcess, spawnNode } from './support/node-process';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 import { waitFor } from './support/wait';
 
@@ -13,73 +12,13 @@ import { waitFor } from './support/wait';
  * worker's lease token can no longer settle it.
  */
 
-const ROOT = join(__dirname, '..');
-
-interface Spawned {
-  child: ChildProcess;
-  /** stdout and stderr so far. */
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves on the first output line containing `text`; rejects if the process exits first. */
-  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
-}
-
-function spawnNode(script: string, env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [join(ROOT, script)], {
-    cwd: ROOT,
-    // A clean environment: nothing from this test process (or a .env) leaks in.
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const waitForOutput = (wanted: string, timeoutMs = 30_000): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!text.includes(wanted)) return;
-        cleanup();
-        resolve();
-      };
-      const onExit = (): void => {
-        cleanup();
-        reject(new Error(`${script} exited before printing "${wanted}". Output:\n${text}`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`${script} did not print "${wanted}" in ${timeoutMs} ms:\n${text}`));
-      }, timeoutMs);
-      function cleanup(): void {
-        clearTimeout(timer);
-        child.stdout?.off('data', check);
-        child.stderr?.off('data', check);
-        child.off('exit', onExit);
-      }
-      child.stdout?.on('data', check);
-      child.stderr?.on('data', check);
-      child.once('exit', onExit);
-      check();
-    });
-  return { child, output: () => text, exited, waitForOutput };
-}
-
-async function killHard(spawned: Spawned | undefined): Promise<void> {
-  if (!spawned) return;
-  const { child } = spawned;
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await spawned.exited;
-}
-
 type Job = Record<string, unknown>;
 
 describe('crash recovery', () => {
   const prefix = uniquePrefix('crash');
   let redis: Redis;
   let api: TestApi;
-  let dead: Spawned | undefined;
+  let dead: NodeProcess | undefined;
   let rescuer: TestWorker | undefined;
 
   beforeAll(async () => {
@@ -89,7 +28,7 @@ describe('crash recovery', () => {
   });
 
   afterEach(async () => {
-    await killHard(dead);
+    await dead?.kill();
     dead = undefined;
     await rescuer?.close();
     rescuer = undefined;
@@ -121,7 +60,7 @@ describe('crash recovery', () => {
     );
 
   /** A real worker process whose jobs never finish on their own (60 s each). */
-  async function spawnSlowWorker(concurrency: number): Promise<Spawned> {
+  async function spawnSlowWorker(concurrency: number): Promise<NodeProcess> {
     const worker = spawnNode(
       'dist/worker.js',
       testEnv({
@@ -138,7 +77,7 @@ describe('crash recovery', () => {
     return worker;
   }
 
-  async function sigkill(worker: Spawned): Promise<void> {
+  async function sigkill(worker: NodeProcess): Promise<void> {
     worker.child.kill('SIGKILL');
     expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
   }

@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { testEnv } from './support/apps';
 import { emailJob, request } from './support/http';
+import { NodeProcess, spawnNode } from './support/node-process';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 import { freePort } from './support/redis-server';
 import { waitFor } from './support/wait';
@@ -13,69 +12,10 @@ import { waitFor } from './support/wait';
  * configuration value stops the process at start-up, naming the variable.
  */
 
-const ROOT = join(__dirname, '..');
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Spawned {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<Exit>;
-  /** Resolves once stdout or stderr contains `text`; rejects if the process exits first. */
-  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
-}
-
-function spawnNode(script: string, env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [join(ROOT, script)], {
-    cwd: ROOT,
-    // A clean environment: nothing from this test process (or a .env) leaks in.
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<Exit>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const waitForOutput = (wanted: string, timeoutMs = 30_000): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!out.includes(wanted) && !err.includes(wanted)) return;
-        cleanup();
-        resolve();
-      };
-      const onExit = (): void => {
-        cleanup();
-        reject(new Error(`${script} exited before printing "${wanted}":\n${out}${err}`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`${script} did not print "${wanted}" in ${timeoutMs} ms:\n${out}${err}`));
-      }, timeoutMs);
-      function cleanup(): void {
-        clearTimeout(timer);
-        child.stdout?.off('data', check);
-        child.stderr?.off('data', check);
-        child.off('exit', onExit);
-      }
-      child.stdout?.on('data', check);
-      child.stderr?.on('data', check);
-      child.once('exit', onExit);
-      check();
-    });
-  return { child, stdout: () => out, stderr: () => err, exited, waitForOutput };
-}
-
 describe('graceful shutdown (real processes)', () => {
   const prefix = uniquePrefix('shutdown');
   let redis: Redis;
-  const children: Spawned[] = [];
+  const children: NodeProcess[] = [];
 
   beforeAll(() => {
     redis = connect();
@@ -95,7 +35,10 @@ describe('graceful shutdown (real processes)', () => {
     redis.disconnect();
   });
 
-  function start(script: 'dist/main.js' | 'dist/worker.js', env: Record<string, string>): Spawned {
+  function start(
+    script: 'dist/main.js' | 'dist/worker.js',
+    env: Record<string, string>,
+  ): NodeProcess {
     const spawned = spawnNode(
       script,
       testEnv({
@@ -111,7 +54,9 @@ describe('graceful shutdown (real processes)', () => {
   }
 
   /** `node dist/main.js` with its in-process worker, once it listens. */
-  async function startMain(env: Record<string, string>): Promise<{ api: Spawned; base: string }> {
+  async function startMain(
+    env: Record<string, string>,
+  ): Promise<{ api: NodeProcess; base: string }> {
     const port = await freePort();
     const api = start('dist/main.js', { PORT: String(port), WORKER_ENABLED: 'true', ...env });
     await api.waitForOutput('API listening');

@@ -617,13 +617,19 @@ function validJob(i, priority, to) {
   };
 }
 
-function nested(depth, shape) {
-  let value = shape === 'array' ? [] : 1;
-  for (let i = 0; i < depth; i++) {
+/**
+ * JSON text of a value nested `depth` levels deep, built as text: JSON.stringify
+ * itself overflows the stack at a few thousand levels.
+ */
+function nestedText(depth, shape) {
+  let open = '';
+  let close = '';
+  for (let i = depth - 1; i >= 0; i--) {
     const asArray = shape === 'array' || (shape === 'mixed' && i % 2 === 1);
-    value = asArray ? [value] : { a: value };
+    open += asArray ? '[' : '{"a":';
+    close = (asArray ? ']' : '}') + close;
   }
-  return value;
+  return open + (shape === 'array' ? '' : '1') + close;
 }
 
 /** The object holding `field` ('payload.to' -> job.payload) and the key in it. */
@@ -642,7 +648,8 @@ function setOwn(target, key, value) {
   });
 }
 
-const RAW_MARK = 'RAW-BYTES-9f3c2a';
+/** Placeholder string for a value spliced into the encoded body (raw bytes, deep nesting). */
+const MARK = 'SPLICE-HERE-9f3c2a';
 
 function applyMutation(job, m) {
   switch (m.kind) {
@@ -671,7 +678,7 @@ function applyMutation(job, m) {
       return;
     }
     case 'deep': {
-      const value = nested(m.depth, m.shape);
+      const value = MARK; // replaced by nestedText() in the encoded body
       if (m.where === 'top-extra') job.nested = value;
       else if (m.where === 'payload-extra') job.payload.nested = value;
       else if (m.where === 'payload') job.payload = value;
@@ -687,7 +694,7 @@ function applyMutation(job, m) {
     }
     case 'raw-bytes': {
       const [target, key] = locate(job, m.field);
-      target[key] = RAW_MARK;
+      target[key] = MARK;
       return;
     }
     default:
@@ -705,19 +712,18 @@ function buildMutation(c, options) {
   // bulk-size with a flood: that many empty objects instead (valid jobs would pass 1 MiB).
   const value =
     c.endpoint === 'single' ? jobs[0] : { jobs: c.flood ? Array(c.flood).fill({}) : jobs };
-  const raw = m && m.kind === 'raw-bytes';
+  const splice = m && (m.kind === 'raw-bytes' || m.kind === 'deep');
   // Huge strings in plain JSON only: escaped, 1M characters would make 6-12 MB bodies.
-  // (and deep nesting too: the escaping serializer here is recursive).
-  const plain = raw || (m && (m.kind === 'huge' || (m.kind === 'deep' && m.depth > 500)));
+  const plain = splice || (m && m.kind === 'huge');
   let body = encodeJson(value, plain ? 'plain' : c.encoding);
-  if (raw) {
-    const mark = Buffer.from(`"${RAW_MARK}"`);
+  if (splice) {
+    const mark = Buffer.from(`"${MARK}"`);
     const at = body.indexOf(mark);
-    body = Buffer.concat([
-      body.subarray(0, at),
-      Buffer.from([0x22, ...m.bytes, 0x22]),
-      body.subarray(at + mark.length),
-    ]);
+    const bytes =
+      m.kind === 'deep'
+        ? Buffer.from(nestedText(m.depth, m.shape))
+        : Buffer.from([0x22, ...m.bytes, 0x22]);
+    body = Buffer.concat([body.subarray(0, at), bytes, body.subarray(at + mark.length)]);
   }
   return postRequest(
     c,
@@ -1340,12 +1346,18 @@ const LEAK_MARKERS = [
 ];
 const STACK_FRAME = /\bat (?:async )?(?:[^\s()]+ \()?[^\s()]*:\d+:\d+\)?/;
 
-function stringsIn(value, out = []) {
-  if (typeof value === 'string') out.push(value);
-  else if (value !== null && typeof value === 'object') {
-    for (const key of Object.keys(value)) {
-      out.push(key);
-      stringsIn(value[key], out);
+/** Every string in a JSON value, keys included (iterative: bodies may nest deeply). */
+function stringsIn(value) {
+  const out = [];
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') out.push(node);
+    else if (node !== null && typeof node === 'object') {
+      for (const key of Object.keys(node)) {
+        out.push(key);
+        stack.push(node[key]);
+      }
     }
   }
   return out;

@@ -15,8 +15,10 @@ export interface Exit {
 
 export interface NodeProcess {
   child: ChildProcess;
-  /** stdout and stderr so far. */
+  /** stdout and stderr so far, interleaved. */
   output(): string;
+  stdout(): string;
+  stderr(): string;
   exited: Promise<Exit>;
   /** Resolves once the output contains `text`; rejects if the process exits first. */
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
@@ -32,8 +34,16 @@ export function spawnNode(script: string, env: Record<string, string>): NodeProc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    out += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    err += chunk;
+  });
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -67,5 +77,13 @@ export function spawnNode(script: string, env: Record<string, string>): NodeProc
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
-  return { child, output: () => text, exited, waitForOutput, kill };
+  return {
+    child,
+    output: () => text,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForOutput,
+    kill,
+  };
 }
