@@ -37,7 +37,7 @@ function readScript(file: string): string {
 let sources: Record<ScriptName, string> | undefined;
 
 /** Script texts, read from disk once per process. */
-export function scriptSources(): Record<ScriptName, string> {
+function scriptSources(): Record<ScriptName, string> {
   sources ??= Object.fromEntries(
     Object.entries(SCRIPT_FILES).map(([name, file]) => [name, readScript(file)]),
   ) as Record<ScriptName, string>;

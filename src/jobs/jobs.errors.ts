@@ -15,6 +15,5 @@ export class JobError extends Error {
 export const JobErrorCode = {
   NotFound: 'JOB.NOT_FOUND',
   IdConflict: 'JOB.ID_CONFLICT',
-  UnknownType: 'JOB.UNKNOWN_TYPE',
   IdempotencyMismatch: 'JOB.IDEMPOTENCY_KEY_REUSED',
 } as const;
