@@ -47,10 +47,22 @@ export function configureHttpApp(app: NestFastifyApplication): void {
   // (415 for anything else). The JSON parser refuses __proto__ / constructor keys.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   fastify.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-    fastify.getDefaultJsonParser('error', 'error'),
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    (request, body: Buffer, done) => {
+      let text: string;
+      try {
+        // Invalid UTF-8 is refused, not silently replaced with U+FFFD.
+        text = utf8.decode(body);
+      } catch {
+        done(Object.assign(new Error('Body is not valid UTF-8'), { statusCode: 400 }), undefined);
+        return;
+      }
+      parseJson(request, text, done);
+    },
   );
   installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(JobRepository));
   app.useGlobalPipes(new AppValidationPipe());

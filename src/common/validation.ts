@@ -5,6 +5,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { checkBodyShape } from './body-shape';
 
 export interface FieldError {
   /** Dotted path of the offending field, e.g. `payload.to` or `jobs.3.priority`. */
@@ -20,7 +21,10 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     for (const message of Object.values(error.constraints ?? {})) {
       out.push({ field, message: nameField(message, error.property, field) });
     }
-    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+    // A loop, not push(...): a huge list of invalid items must not overflow the call.
+    if (error.children?.length) {
+      for (const child of flattenValidationErrors(error.children, field)) out.push(child);
+    }
   }
   return out;
 }
@@ -37,20 +41,24 @@ function nameField(message: string, property: string, field: string): string {
   return `${field}: ${message}`;
 }
 
+/** At most this many field errors are reported in one response. */
+export const MAX_REPORTED_ERRORS = 50;
+
 /** The one shape of every 400 the API sends for bad input. */
 export function validationException(errors: FieldError[]): BadRequestException {
+  const reported = errors.slice(0, MAX_REPORTED_ERRORS);
   return new BadRequestException({
     statusCode: 400,
     error: 'Bad Request',
-    message: errors.map((e) => e.message).join('; '),
-    errors,
+    message: reported.map((e) => e.message).join('; '),
+    errors: reported,
   });
 }
 
 /**
  * Global validation: unknown fields are rejected (not silently dropped), types are
- * never coerced, and a body that is not a JSON object is refused before any DTO
- * logic sees it.
+ * never coerced, and a body that is not a JSON object, nests too deep or holds an
+ * over-long array is refused before any (recursive) DTO logic sees it.
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
@@ -71,6 +79,10 @@ export class AppValidationPipe extends ValidationPipe {
       (typeof value !== 'object' || value === null || Array.isArray(value))
     ) {
       throw validationException([{ field: 'body', message: 'body must be a JSON object' }]);
+    }
+    if (metadata.type === 'body') {
+      const problem = checkBodyShape(value);
+      if (problem) throw validationException([problem]);
     }
     return super.transform(value, metadata);
   }

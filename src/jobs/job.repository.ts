@@ -239,6 +239,12 @@ export class JobRepository {
     await this.redis.zadd(this.keys.wake, 0, 'w');
   }
 
+  /** How long the Redis server process has been up. */
+  async serverUptimeMs(): Promise<number> {
+    const info = await this.redis.info('server');
+    return Number(/^uptime_in_seconds:(\d+)/m.exec(info)?.[1] ?? Infinity) * 1000;
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

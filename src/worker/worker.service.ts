@@ -26,6 +26,8 @@ interface ActiveJob {
   abort: AbortController;
   /** Set when the lease was revoked or handed back: the attempt's result is discarded. */
   lost: boolean;
+  /** Set once the attempt's outcome is being recorded: a lease "lost" from now on was released by that. */
+  settling: boolean;
   done: Promise<void>;
 }
 
@@ -52,13 +54,16 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private recoveryTimer?: NodeJS.Timeout;
   private slotFreed?: () => void;
   private pauseAbort?: AbortController;
-  /** After Redis comes back, live workers get one lease period to heartbeat before anyone recovers. */
+  /**
+   * After Redis comes back, live workers get one lease period to heartbeat before
+   * anyone recovers (their deadlines passed while Redis was away). Any `ready`
+   * after start() is such a return: a first connection too, when this worker
+   * started while Redis was down.
+   */
   private recoveryPausedUntil = 0;
   private readonly onRedisReady = (): void => {
-    if (this.seenReady) this.recoveryPausedUntil = Date.now() + this.config.leaseMs;
-    this.seenReady = true;
+    this.recoveryPausedUntil = Date.now() + this.config.leaseMs;
   };
-  private seenReady = false;
   private readonly completions = new CompletionBatcher((leases) =>
     this.repository.complete(leases, this.jobs.retention),
   );
@@ -92,7 +97,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   start(): void {
     if (this.state !== 'idle') throw new Error(`Worker cannot start: it is ${this.state}`);
     this.state = 'running';
-    this.seenReady = this.redis.status === 'ready';
     this.redis.on('ready', this.onRedisReady);
     // Blocking commands hold their connection, so the wait gets one of its own.
     // It queues commands while Redis is away: waiting is all it does.
@@ -195,6 +199,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       lease: { id: job.id, token: job.token },
       abort: new AbortController(),
       lost: false,
+      settling: false,
     } as ActiveJob;
     this.active.set(job.token, entry);
     entry.done = this.process(job, entry).finally(() => {
@@ -229,6 +234,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.logger.warn(`Job ${job.id}: lease lost during the attempt, its result is discarded`);
       return;
     }
+    entry.settling = true;
     await this.settle(job, entry, outcome);
   }
 
@@ -282,7 +288,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       );
       for (const token of lostTokens) {
         const entry = this.active.get(token);
-        if (!entry) continue;
+        // A settling attempt's lease was just released by its own complete/fail call.
+        if (!entry || entry.settling) continue;
         entry.lost = true;
         entry.abort.abort(new Error('lease lost'));
         this.logger.warn(`Job ${entry.lease.id}: lease lost (expired and recovered elsewhere)`);
@@ -295,6 +302,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async recover(): Promise<void> {
     if (Date.now() < this.recoveryPausedUntil) return;
     try {
+      // A Redis that restarted less than a lease ago (from its AOF) holds leases whose
+      // deadlines passed while it was down; their workers may be alive and about to
+      // heartbeat. This also covers a worker that first connected after the restart.
+      if ((await this.repository.serverUptimeMs()) < this.config.leaseMs) return;
       const ids = await this.repository.recoverExpired();
       if (ids.length > 0) this.logger.warn(`Recovered ${ids.length} job(s) whose lease expired`);
     } catch (error) {

@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  isEmail,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
 
 /** Limits on a send_email payload; the README's "Limits" table quotes these. */
 export const EMAIL_LIMITS = {
@@ -9,8 +18,9 @@ export const EMAIL_LIMITS = {
 } as const;
 
 /**
- * Which addresses are accepted: `local@domain.tld` with an ASCII local part, a
- * domain with a top-level part, no display name, no IP literal, no spaces,
+ * Which addresses are accepted: `local@domain.tld`, printable ASCII only (an
+ * internationalised domain must be given in its xn-- form), a domain with a
+ * top-level part, no display name, no quoted local part, no IP literal, no spaces,
  * at most 254 characters.
  */
 export const EMAIL_RULE = {
@@ -21,14 +31,33 @@ export const EMAIL_RULE = {
   ignore_max_length: false,
 } as const;
 
+/**
+ * validator.js's isEmail behind the checks it does not make: it accepts quoted
+ * local parts with spaces or CR/LF and Unicode spaces in domains, and throws
+ * (URIError) on a lone surrogate.
+ */
+export function isAcceptedEmail(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > EMAIL_LIMITS.toMaxLength) return false;
+  if (!/^[\x21-\x7e]+$/.test(value) || value.includes('"')) return false;
+  try {
+    // A copy: validator.js writes its defaults into the options object it is given.
+    return isEmail(value, { ...EMAIL_RULE });
+  } catch {
+    return false;
+  }
+}
+
+function IsAcceptedEmail(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy({ name: 'isEmail', validator: { validate: isAcceptedEmail } }, options);
+}
+
 export class SendEmailPayloadDto {
   @ApiProperty({
     example: 'alice@example.com',
     description: `Recipient address (local@domain.tld, at most ${EMAIL_LIMITS.toMaxLength} characters).`,
     maxLength: EMAIL_LIMITS.toMaxLength,
   })
-  // A copy: validator.js writes its defaults into the options object it is given.
-  @IsEmail({ ...EMAIL_RULE }, { message: 'to must be a valid e-mail address (local@domain.tld)' })
+  @IsAcceptedEmail({ message: 'to must be a valid e-mail address (local@domain.tld)' })
   @MaxLength(EMAIL_LIMITS.toMaxLength)
   @IsString()
   readonly to!: string;
