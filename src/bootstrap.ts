@@ -61,7 +61,7 @@ export function configureHttpApp(app: NestFastifyApplication): void {
         done(Object.assign(new Error('Body is not valid UTF-8'), { statusCode: 400 }), undefined);
         return;
       }
-      parseJson(request, text, done);
+      void parseJson(request, text, done);
     },
   );
   installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(JobRepository));

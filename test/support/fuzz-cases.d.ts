@@ -46,6 +46,8 @@ export interface FuzzResponse {
   status: number;
   contentType: string;
   text: string;
+  /** The connection was reset while a body over the size limit was being sent (status 0). */
+  reset?: boolean;
 }
 
 export interface FuzzCases {

@@ -282,31 +282,45 @@ const smallJson = fc.jsonValue({ maxDepth: 2 });
 
 const nearValidPayload = fc.record(
   {
-    to: fc.oneof(fc.constantFrom(...GOOD_TO), fc.string(), smallJson),
+    to: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...GOOD_TO) },
+      { weight: 1, arbitrary: fc.string() },
+      { weight: 1, arbitrary: smallJson },
+    ),
     subject: fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), smallJson),
     body: fc.oneof(fc.string({ maxLength: 300 }), smallJson),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['to'] },
 );
 
+const nearValidFields = {
+  job_type: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('send_email') },
+    { weight: 1, arbitrary: fc.constantFrom('', 'SEND_EMAIL', 'send_fax', 'send_email ') },
+    { weight: 1, arbitrary: smallJson },
+  ),
+  priority: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...PRIORITIES) },
+    { weight: 1, arbitrary: fc.constantFrom('HIGH', '') },
+    { weight: 1, arbitrary: smallJson },
+  ),
+  payload: fc.oneof(
+    { weight: 4, arbitrary: nearValidPayload },
+    { weight: 1, arbitrary: smallJson },
+  ),
+};
+
+/** Mostly well-shaped jobs with a few wrong parts: they reach the deeper validation. */
 const nearValidJob = fc
   .tuple(
-    fc.record(
-      {
-        job_type: fc.oneof(
-          fc.constant('send_email'),
-          fc.constantFrom('', 'SEND_EMAIL', 'send_fax', 'send_email '),
-          smallJson,
-        ),
-        priority: fc.oneof(fc.constantFrom(...PRIORITIES), fc.constantFrom('HIGH', ''), smallJson),
-        payload: fc.oneof(
-          { weight: 3, arbitrary: nearValidPayload },
-          { weight: 1, arbitrary: smallJson },
-        ),
-      },
-      { requiredKeys: [] },
+    fc.oneof(
+      { weight: 3, arbitrary: fc.record(nearValidFields) },
+      { weight: 1, arbitrary: fc.record(nearValidFields, { requiredKeys: [] }) },
     ),
-    fc.option(fc.dictionary(fc.string(), smallJson, { maxKeys: 2 }), { freq: 3 }),
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.dictionary(fc.string(), smallJson, { maxKeys: 2 }) },
+    ),
   )
   .map(([job, extra]) => (extra ? { ...extra, ...job } : job));
 
@@ -482,9 +496,11 @@ const EXTRA_KEYS = [
 ];
 
 /**
- * KNOWN BUG: a lone surrogate in payload.to is a 500 (validator.js isEmail calls
- * encodeURI, which throws URIError). Unless knownBugs is set, payload.to gets
- * well-formed strings only, and no quoted local parts (another known bug).
+ * KNOWN BUGS in payload.to: a lone surrogate is a 500 (validator.js isEmail calls
+ * encodeURI, which throws URIError); a quoted local part with spaces or CR/LF, and
+ * Unicode spaces or line separators (U+2028...) in the domain, are accepted although
+ * the README refuses spaces. Unless knownBugs is set, buildMutation keeps payload.to
+ * clear of these (see wellBehavedTo), and the unicode mutation sends no quoted parts.
  */
 const QUOTED_TO = [
   '"a b"@example.com',
@@ -492,17 +508,18 @@ const QUOTED_TO = [
   '"a\tb"@example.com',
 ];
 
+/** payload.to without the known bugs' inputs: lone surrogates, non-ASCII spaces. */
+function wellBehavedTo(to) {
+  return to.toWellFormed().replace(/[^\x20-\x7e]/g, (c) => (/\s/.test(c) && c > '\x7f' ? '' : c));
+}
+
 function unicodeMutation(knownBugs) {
   const plain = fc.record({
     kind: fc.constant('unicode'),
     field: fc.constantFrom(...STRING_FIELDS),
     value: unicodeString,
   });
-  if (!knownBugs) {
-    return plain.map((m) =>
-      m.field === 'payload.to' ? { ...m, value: m.value.toWellFormed() } : m,
-    );
-  }
+  if (!knownBugs) return plain;
   const quoted = fc.record({
     kind: fc.constant('unicode'),
     field: fc.constant('payload.to'),
@@ -533,7 +550,9 @@ function makeMutation(maxDepth, knownBugs) {
     fc.record({
       kind: fc.constant('huge'),
       field: fc.constantFrom(...STRING_FIELDS),
-      char: fc.constantFrom('x', '\u00e9', '\ud83d\ude00', '\u0001', '\u2764\ufe0f'),
+      // At most ~2 MB: the API closes the connection on a 413 without reading the body,
+      // and with more in flight the reset can swallow the response.
+      char: fc.constantFrom('x', '\u00e9', '\ud83d\ude00'),
       length: fc.constantFrom(65, 255, 256, 4096, 99_999, 100_000, 100_001, 300_000, 1_048_577),
     }),
     fc.record({
@@ -709,6 +728,13 @@ function buildMutation(c, options) {
   );
   const m = c.mutation;
   if (m) applyMutation(jobs[c.index % count], m);
+  if (!options.knownBugs) {
+    for (const job of jobs) {
+      if (isPlainObject(job.payload) && typeof job.payload.to === 'string') {
+        job.payload.to = wellBehavedTo(job.payload.to);
+      }
+    }
+  }
   // bulk-size with a flood: that many empty objects instead (valid jobs would pass 1 MiB).
   const value =
     c.endpoint === 'single' ? jobs[0] : { jobs: c.flood ? Array(c.flood).fill({}) : jobs };
@@ -1219,7 +1245,21 @@ function makeCases(options = {}) {
 const TIMEOUT_MS = 30_000;
 
 async function send(baseUrl, req) {
-  if (req.transport === 'socket') return sendRaw(baseUrl, req);
+  if (req.transport === 'socket') {
+    try {
+      return await sendRaw(baseUrl, req);
+    } catch (error) {
+      // A connection reset while sending a body over the limit is a fair refusal.
+      if (
+        req.body &&
+        req.body.length > BODY_LIMIT_BYTES &&
+        /EPIPE|ECONNRESET/.test(String(error))
+      ) {
+        return { status: 0, contentType: '', text: '', reset: true };
+      }
+      throw error;
+    }
+  }
   let response;
   try {
     response = await fetch(baseUrl + req.path, {
@@ -1296,12 +1336,15 @@ function sendRaw(baseUrl, req) {
   const lines = [`Host: ${hostname}:${port}`, 'Connection: close'];
   for (const [name, value] of Object.entries(req.headers)) lines.push(`${name}: ${value}`);
   if (req.body) lines.push(`Content-Length: ${req.body.length}`);
-  const bytes = Buffer.concat([
+  const head = Buffer.concat([
     Buffer.from(`${req.method} `, 'latin1'),
     req.rawPath,
     Buffer.from(` HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1'),
-    req.body ?? Buffer.alloc(0),
   ]);
+  const body = req.body ?? Buffer.alloc(0);
+  // Over the limit, the API answers 413 from the headers alone and closes: give it the
+  // chance to before sending megabytes that would turn the close into a reset.
+  const pauseMs = body.length > BODY_LIMIT_BYTES ? 300 : 0;
   return new Promise((resolve, reject) => {
     const chunks = [];
     let settled = false;
@@ -1316,7 +1359,14 @@ function sendRaw(baseUrl, req) {
       else reject(new Error(`no HTTP response (${error ? error.message : 'connection closed'})`));
     };
     socket.setTimeout(TIMEOUT_MS, () => finish(new Error('timed out'), true));
-    socket.on('connect', () => socket.write(bytes));
+    socket.on('connect', () => {
+      if (pauseMs === 0) {
+        socket.write(Buffer.concat([head, body]));
+        return;
+      }
+      socket.write(head);
+      setTimeout(() => settled || socket.destroyed || socket.write(body), pauseMs);
+    });
     socket.on('data', (d) => {
       chunks.push(d);
       finish(undefined, false);
@@ -1409,6 +1459,7 @@ function check(req, res) {
   const v = [];
   const { status } = res;
   const expect = req.expect;
+  if (res.reset) return []; // see send()
   if (status >= 500 || status < 100) v.push(`server error: ${status}`);
   if (expect.statuses && !expect.statuses.includes(status)) {
     v.push(`status ${status}, expected ${expect.statuses.join(' or ')}`);
