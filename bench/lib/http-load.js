@@ -3,7 +3,15 @@
 // Run as its own process (node bench/lib/http-load.js '<json options>'); prints JSON.
 const http = require('node:http');
 
-const { url, body, concurrency, durationMs, warmupMs = 1000 } = JSON.parse(process.argv[2]);
+const {
+  url,
+  body,
+  concurrency,
+  durationMs,
+  warmupMs = 1000,
+  method = 'POST',
+  expect = 201,
+} = JSON.parse(process.argv[2]);
 const target = new URL(url);
 const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -23,14 +31,14 @@ function once() {
         host: target.hostname,
         port: target.port,
         path: target.pathname,
-        method: 'POST',
+        method,
         headers: { 'content-type': 'application/json', 'content-length': payload.length },
       },
       (res) => {
         res.resume();
         res.on('end', () => {
           if (measuring) {
-            if (res.statusCode === 201) {
+            if (res.statusCode === expect) {
               completed += 1;
               latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
             } else errors += 1;
