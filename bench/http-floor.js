@@ -12,7 +12,6 @@
  * class-validator, no Redis write); a valid POST /submit-job.
  */
 const { execFileSync } = require('node:child_process');
-const http = require('node:http');
 const { join } = require('node:path');
 const { freePort, startRedisServer } = require('./lib/redis');
 const { startNode, stop, killAll } = require('./lib/procs');
@@ -42,21 +41,13 @@ async function main() {
     );
   try {
     const barePort = await freePort();
-    const bare = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () =>
-        res
-          .writeHead(201, { 'content-type': 'application/json' })
-          .end('{"job_id":"x","status":"pending"}'),
-      );
-    });
-    await new Promise((resolve) => bare.listen(barePort, '127.0.0.1', resolve));
-    // The bare server runs in this process: measure it while this process does nothing else.
+    const bareServer = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end('{"job_id":"x","status":"pending"}')); }).listen(${barePort}, '127.0.0.1', () => console.log('bare ready'));`;
+    const bare = await startNode(['-e', bareServer], {}, /bare ready/);
     row(
       'bare node:http, no Redis (201)',
       load({ url: `http://127.0.0.1:${barePort}/submit-job`, body: job }),
     );
-    bare.close();
+    await stop(bare);
 
     const bullPort = await freePort();
     const bull = await startNode(
