@@ -46,6 +46,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Worker');
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly active = new Map<string, ActiveJob>(); // by lease token
+  /**
+   * Attempts still running their handler: what WORKER_CONCURRENCY bounds. An attempt
+   * whose outcome is being recorded frees its slot at once, so the next claim goes
+   * out while the completion is in flight instead of after it.
+   */
+  private running = 0;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private claimSeq = 0;
   private loopDone?: Promise<void>;
@@ -148,7 +154,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     let failures = 0;
     while (this.state === 'running') {
       try {
-        const free = this.config.concurrency - this.active.size;
+        const free = this.config.concurrency - this.running;
         if (free <= 0) {
           await new Promise<void>((resolve) => (this.slotFreed = resolve));
           this.slotFreed = undefined;
@@ -202,10 +208,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       settling: false,
     } as ActiveJob;
     this.active.set(job.token, entry);
-    entry.done = this.process(job, entry).finally(() => {
-      this.active.delete(job.token);
-      this.slotFreed?.();
-    });
+    this.running += 1;
+    entry.done = this.process(job, entry).finally(() => this.active.delete(job.token));
   }
 
   private async process(job: ClaimedJob, entry: ActiveJob): Promise<void> {
@@ -230,6 +234,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         permanent: isPermanentJobError(error),
       };
     }
+    this.running -= 1;
+    this.slotFreed?.();
     if (entry.lost) {
       this.logger.warn(`Job ${job.id}: lease lost during the attempt, its result is discarded`);
       return;
