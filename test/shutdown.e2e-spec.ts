@@ -3,7 +3,7 @@ import { testEnv } from './support/apps';
 import { emailJob, request } from './support/http';
 import { NodeProcess, spawnNode } from './support/node-process';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
-import { freePort } from './support/redis-server';
+import { freePort, TestRedisServer } from './support/redis-server';
 import { waitFor } from './support/wait';
 
 /**
@@ -161,5 +161,47 @@ describe('graceful shutdown (real processes)', () => {
     expect(api.stderr()).toContain(value);
     expect(api.stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(api.stdout()).not.toContain('API listening');
+  });
+});
+
+describe('shutdown while Redis is down', () => {
+  let server: TestRedisServer;
+  let child: NodeProcess | undefined;
+
+  beforeAll(async () => {
+    server = await TestRedisServer.start();
+  });
+
+  afterAll(async () => {
+    await child?.kill();
+    await server.destroy();
+  });
+
+  it('an idle worker blocked in Redis still stops, and the process exits 0', async () => {
+    const port = await freePort();
+    child = spawnNode('dist/main.js', {
+      ...testEnv({
+        REDIS_URL: server.url,
+        QUEUE_PREFIX: 'down',
+        WORKER_ENABLED: 'true',
+        WORKER_SHUTDOWN_TIMEOUT_MS: '500',
+      }),
+      PORT: String(port),
+      LOG_LEVEL: 'log',
+    });
+    await child.waitForOutput('API listening');
+    const probe = connect(server.url);
+    try {
+      await waitFor(async () => String(await probe.client('LIST')).includes('cmd=bzpopmin'), {
+        what: 'worker blocking',
+      });
+    } finally {
+      probe.disconnect();
+    }
+    // The blocked wait is re-queued by its connection once Redis is gone.
+    await server.stop();
+    await child.waitForOutput('ECONNREFUSED');
+    child.child.kill('SIGTERM');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -60,6 +60,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private recoveryTimer?: NodeJS.Timeout;
   private slotFreed?: () => void;
   private pauseAbort?: AbortController;
+  private requestStop: () => void = () => undefined;
+  private stopRequested: Promise<void> = new Promise((resolve) => (this.requestStop = resolve));
   /**
    * After Redis comes back, live workers get one lease period to heartbeat before
    * anyone recovers (their deadlines passed while Redis was away). Any `ready`
@@ -131,6 +133,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.state = 'stopping';
     clearInterval(this.recoveryTimer);
     this.redis.off('ready', this.onRedisReady);
+    this.requestStop();
     this.blocking?.disconnect();
     this.slotFreed?.();
     this.pauseAbort?.abort();
@@ -194,7 +197,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       }, nextDueInMs);
     }
     try {
-      await this.repository.waitForWork(this.blocking as Redis, IDLE_BLOCK_MS);
+      const wait = this.repository.waitForWork(this.blocking as Redis, IDLE_BLOCK_MS);
+      // While Redis is away the wait sits in the connection's offline queue, which a
+      // disconnect does not always reject: stop() must not depend on it.
+      wait.catch(() => undefined);
+      await Promise.race([wait, this.stopRequested]);
     } finally {
       clearTimeout(dueTimer);
     }
