@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { startApi, startWorker, testEnv } from './support/apps';
-import { emailJob, JsonResponse, request } from './support/http';
+import { emailJob, JsonResponse, request, waitForStatus } from './support/http';
 import { NodeProcess, spawnNode } from './support/node-process';
 import { connect, uniquePrefix } from './support/redis';
 import { freePort, TestRedisServer } from './support/redis-server';
@@ -28,15 +28,6 @@ const submitMany = (base: string, jobs: unknown[]) =>
 const status = (base: string, id: string): Promise<JsonResponse<Job>> =>
   request<Job>(`${base}/jobs/status/${id}`, { signal: prompt() });
 const health = (base: string) => request(`${base}/health`, { signal: prompt() });
-
-const waitForStatus = (base: string, id: string, wanted: string): Promise<Job> =>
-  waitFor(
-    async () => {
-      const { body } = await status(base, id);
-      return body.status === wanted && body;
-    },
-    { what: `job ${id} ${wanted}`, timeoutMs: 30_000 },
-  );
 
 const waitForHealthy = (base: string) =>
   waitFor(async () => (await health(base)).status === 200, {

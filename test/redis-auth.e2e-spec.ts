@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startApi, startWorker, testEnv } from './support/apps';
-import { emailJob, JsonResponse, request } from './support/http';
+import { emailJob, JsonResponse, request, waitForStatus } from './support/http';
 import { NodeProcess, spawnNode } from './support/node-process';
 import { connect, uniquePrefix } from './support/redis';
 import { freePort, TestRedisServer } from './support/redis-server';
@@ -28,15 +28,6 @@ const submit = (base: string) =>
 const status = (base: string, id: string): Promise<JsonResponse<Job>> =>
   request<Job>(`${base}/jobs/status/${id}`, { signal: prompt() });
 const health = (base: string) => request(`${base}/health`, { signal: prompt() });
-
-const waitForStatus = (base: string, id: string, wanted: string): Promise<Job> =>
-  waitFor(
-    async () => {
-      const { body } = await status(base, id);
-      return body.status === wanted && body;
-    },
-    { what: `job ${id} ${wanted}`, timeoutMs: 30_000 },
-  );
 
 function expectUnavailable(res: JsonResponse): void {
   expect(res.status).toBe(503);

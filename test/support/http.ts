@@ -1,3 +1,5 @@
+import { waitFor } from './wait';
+
 /** Small fetch wrappers for the e2e tests. */
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;
@@ -38,4 +40,22 @@ export function emailJob(
     priority,
     payload: { to, subject: 'Hello', body: 'Hi there', ...extra },
   };
+}
+
+/** Polls GET /jobs/status/{id} until the job reaches `wanted`; each request must answer within `requestTimeoutMs`. */
+export function waitForStatus(
+  baseUrl: string,
+  id: string,
+  wanted: string,
+  { timeoutMs = 30_000, requestTimeoutMs = 10_000 } = {},
+): Promise<Record<string, unknown>> {
+  return waitFor(
+    async () => {
+      const { body } = await request(`${baseUrl}/jobs/status/${id}`, {
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+      return body.status === wanted && body;
+    },
+    { what: `job ${id} ${wanted}`, timeoutMs },
+  );
 }
