@@ -19,6 +19,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants';
 import { createRedisConnection, isRedisUnavailableError } from '../redis/redis-connection';
 import { backoffDelayMs } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
+import { AttemptOutcome, WorkerEvents } from './worker-events';
 import { IDLE_BLOCK_MS, WORKER_AUTOSTART } from './worker.constants';
 
 interface ActiveJob {
@@ -45,6 +46,7 @@ const MAX_ERROR_LENGTH = 1000;
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly events = new WorkerEvents();
   private readonly active = new Map<string, ActiveJob>(); // by lease token
   /**
    * Attempts still running their handler: what WORKER_CONCURRENCY bounds. An attempt
@@ -60,8 +62,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private recoveryTimer?: NodeJS.Timeout;
   private slotFreed?: () => void;
   private pauseAbort?: AbortController;
-  private requestStop: () => void = () => undefined;
-  private stopRequested: Promise<void> = new Promise((resolve) => (this.requestStop = resolve));
+  /**
+   * Ends the current idle wait early (stop() calls it). A fresh function per wait:
+   * racing every wait against one long-lived "stop requested" promise instead would
+   * leave a reaction on that promise per wait, kept until shutdown (a leak of ~300
+   * bytes per idle cycle, hundreds of times a second under load).
+   */
+  private wakeFromIdle?: () => void;
   /**
    * After Redis comes back, live workers get one lease period to heartbeat before
    * anyone recovers (their deadlines passed while Redis was away). Any `ready`
@@ -133,7 +140,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.state = 'stopping';
     clearInterval(this.recoveryTimer);
     this.redis.off('ready', this.onRedisReady);
-    this.requestStop();
+    this.wakeFromIdle?.();
     this.blocking?.disconnect();
     this.slotFreed?.();
     this.pauseAbort?.abort();
@@ -190,6 +197,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    * ~100 ms), so a retry due sooner is signalled from here, on time.
    */
   private async idle(nextDueInMs: number | null): Promise<void> {
+    if (this.state !== 'running') return; // stop() came while the claim was in flight
+    this.events.emit('idle');
     let dueTimer: NodeJS.Timeout | undefined;
     if (nextDueInMs !== null && nextDueInMs < IDLE_BLOCK_MS) {
       dueTimer = setTimeout(() => {
@@ -197,12 +206,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       }, nextDueInMs);
     }
     try {
-      const wait = this.repository.waitForWork(this.blocking as Redis, IDLE_BLOCK_MS);
       // While Redis is away the wait sits in the connection's offline queue, which a
-      // disconnect does not always reject: stop() must not depend on it.
-      wait.catch(() => undefined);
-      await Promise.race([wait, this.stopRequested]);
+      // disconnect does not always reject: stop() ends the wait through wakeFromIdle.
+      await new Promise<void>((resolve) => {
+        this.wakeFromIdle = resolve;
+        this.repository.waitForWork(this.blocking as Redis, IDLE_BLOCK_MS).then(
+          () => resolve(),
+          () => resolve(),
+        );
+      });
     } finally {
+      this.wakeFromIdle = undefined;
       clearTimeout(dueTimer);
     }
   }
@@ -220,6 +234,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async process(job: ClaimedJob, entry: ActiveJob): Promise<void> {
+    this.events.emit('attempt', job);
+    const startedAt = performance.now();
     let outcome: Outcome;
     try {
       const handler = this.handlers.get(job.type);
@@ -241,18 +257,30 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         permanent: isPermanentJobError(error),
       };
     }
+    const runMs = performance.now() - startedAt;
     this.running -= 1;
     this.slotFreed?.();
+    let recorded: AttemptOutcome = 'discarded';
     if (entry.lost) {
       this.logger.warn(`Job ${job.id}: lease lost during the attempt, its result is discarded`);
-      return;
+    } else {
+      entry.settling = true;
+      recorded = await this.settle(job, entry, outcome);
     }
-    entry.settling = true;
-    await this.settle(job, entry, outcome);
+    this.events.emit('settled', {
+      job,
+      outcome: recorded,
+      runMs,
+      error: outcome.ok ? undefined : outcome.reason,
+    });
   }
 
   /** Records the attempt's outcome; retried while Redis is unreachable and the lease is ours. */
-  private async settle(job: ClaimedJob, entry: ActiveJob, outcome: Outcome): Promise<void> {
+  private async settle(
+    job: ClaimedJob,
+    entry: ActiveJob,
+    outcome: Outcome,
+  ): Promise<AttemptOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         if (outcome.ok) {
@@ -262,7 +290,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             this.logger.warn(
               `Job ${job.id}: completion refused, this worker no longer holds its lease`,
             );
+            return 'discarded';
           }
+          return 'success';
         } else {
           const retry = job.retryCount + 1;
           const result = await this.repository.fail(
@@ -278,13 +308,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           this.logger.debug(
             `Job ${job.id}: attempt ${retry} failed (${outcome.reason}): ${result}`,
           );
+          return result === 'retry-scheduled'
+            ? 'retry'
+            : result === 'failed'
+              ? 'failed'
+              : 'discarded';
         }
-        return;
       } catch (error) {
         if (entry.lost || !isRedisUnavailableError(error)) {
           // The lease will expire and the job will be recovered: nothing is lost.
           this.logger.error(`Job ${job.id}: could not record the result: ${describe(error)}`);
-          return;
+          return 'discarded';
         }
         await sleep(Math.min(50 * 2 ** attempt, 2000));
       }
