@@ -3,6 +3,7 @@ import { configModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { RedisModule } from './redis/redis.module';
+import { SecurityModule } from './security/security.module';
 import { WorkerModule } from './worker/worker.module';
 
 /** The HTTP API, with a worker in the same process unless WORKER_ENABLED=false. */
@@ -11,7 +12,14 @@ export class AppModule {
   static forRoot(): DynamicModule {
     return {
       module: AppModule,
-      imports: [configModule(), RedisModule, JobsModule, HealthModule, WorkerModule.inApiProcess()],
+      imports: [
+        configModule(),
+        RedisModule,
+        SecurityModule,
+        JobsModule,
+        HealthModule,
+        WorkerModule.inApiProcess(),
+      ],
     };
   }
 }

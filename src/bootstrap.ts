@@ -7,8 +7,8 @@ import { AppValidationPipe } from './common/validation';
 import { Env, EnvValidationError, LOG_LEVELS, LogLevelName, loadEnv } from './config/env';
 import { securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
-import { JobRepository } from './jobs/job.repository';
 import { installHttpSecurity } from './security/http-security';
+import { RateLimiter } from './security/rate-limiter';
 
 /** Largest request body accepted (413 above it). A full bulk submission of 1,000 e-mails fits. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -64,7 +64,7 @@ export function configureHttpApp(app: NestFastifyApplication): void {
       void parseJson(request, text, done);
     },
   );
-  installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(JobRepository));
+  installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(RateLimiter));
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { JobRepository, RetentionPolicy } from '../src/jobs/job.repository';
+import { JobRepository, RetentionPolicy } from '../src/queue/job.repository';
 import { startApi, startWorker, TestApi, testEnv, TestWorker } from './support/apps';
 import { emailJob, request } from './support/http';
 import { NodeProcess, spawnNode } from './support/node-process';

@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { JobRepository, RetentionPolicy } from '../src/jobs/job.repository';
-import { Priority } from '../src/jobs/job-keys';
+import { JobRepository, RetentionPolicy } from '../src/queue/job.repository';
+import { Priority } from '../src/queue/job-keys';
+import { WorkSignal } from '../src/queue/work-signal';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 import { waitFor } from './support/wait';
 
@@ -323,12 +324,13 @@ describe('Lua scripts', () => {
     });
   });
 
-  it('waitForWork returns at once when woken and times out otherwise', async () => {
+  it('the work signal returns at once when woken and times out otherwise', async () => {
     const blocking = connect();
+    const signal = new WorkSignal(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
     try {
       await redis.del(k.wake);
-      expect(await repo.waitForWork(blocking, 50)).toBe(false);
-      const woken = repo.waitForWork(blocking, 10_000);
+      expect(await signal.wait(blocking, 50)).toBe(false);
+      const woken = signal.wait(blocking, 10_000);
       await submit('high');
       expect(await woken).toBe(true);
       expect(await redis.zcard(k.wake)).toBe(0);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { JobRepository } from '../src/jobs/job.repository';
+import { JobRepository } from '../src/queue/job.repository';
 import { WorkerService } from '../src/worker/worker.service';
 import { startWorker, TestWorker } from './support/apps';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';

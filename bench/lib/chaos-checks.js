@@ -1,6 +1,6 @@
 'use strict';
 // What the chaos run reads back from Redis, and the invariants it checks on it.
-// Keys are the service's layout (src/jobs/job-keys.ts): <prefix>:hash:<id>,
+// Keys are the service's layout (src/queue/job-keys.ts): <prefix>:hash:<id>,
 // <prefix>:queue:high|low, <prefix>:delayed, <prefix>:inflight.
 
 const FINAL = new Set(['completed', 'failed']);

@@ -9,7 +9,7 @@ const Redis = require('ioredis');
 const { startNode, stop } = require('./procs');
 
 const ROOT = join(__dirname, '..', '..');
-const { JobRepository } = require(join(ROOT, 'dist', 'jobs', 'job.repository.js'));
+const { JobRepository } = require(join(ROOT, 'dist', 'queue', 'job.repository.js'));
 
 const PAYLOAD = { to: 'bench@example.com', subject: 'Benchmark', body: 'Hello' };
 

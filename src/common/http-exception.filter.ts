@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { JobError, JobErrorCode } from '../jobs/jobs.errors';
+import { JobError, JobErrorCode } from '../queue/job.errors';
 import { isRedisUnavailableError } from '../redis/redis-connection';
 
 const JOB_ERROR_STATUS: Record<string, number> = {

@@ -33,7 +33,7 @@ import { SubmitJobDto } from './dto/submit-job.dto';
 import { SubmitJobsDto } from './dto/submit-jobs.dto';
 import { JobStatusDto, SubmitJobResponseDto, SubmitJobsResponseDto } from './dto/job-responses.dto';
 import { IdempotencyOptions, JobsService } from './jobs.service';
-import { JobRecord } from './job.types';
+import { JobRecord } from '../queue/job.types';
 
 const unavailable = {
   type: ErrorResponseDto,

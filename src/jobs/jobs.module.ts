@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { HandlersModule } from '../handlers/handlers.module';
-import { JobRepository } from './job.repository';
+import { QueueModule } from '../queue/queue.module';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
 
+/** HTTP: submit jobs and read their status, on top of the queue core. */
 @Module({
-  imports: [HandlersModule],
+  imports: [QueueModule, HandlersModule],
   controllers: [JobsController],
-  providers: [JobRepository, JobsService],
-  exports: [JobRepository],
+  providers: [JobsService],
 })
 export class JobsModule {}

@@ -5,9 +5,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { FieldError, flattenValidationErrors, validationException } from '../common/validation';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { SubmitJobDto } from './dto/submit-job.dto';
-import { JobRepository } from './job.repository';
-import { JobError, JobErrorCode } from './jobs.errors';
-import { JobRecord, NewJob } from './job.types';
+import { JobRepository } from '../queue/job.repository';
+import { JobError, JobErrorCode } from '../queue/job.errors';
+import { JobRecord, NewJob } from '../queue/job.types';
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_S = 24 * 60 * 60;

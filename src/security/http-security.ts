@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Env } from '../config/env';
-import { JobRepository, RateLimitDecision } from '../jobs/job.repository';
+import { RateLimitDecision, RateLimiter } from './rate-limiter';
 import { ApiKeyVerifier, presentedKey } from './api-keys';
 
 declare module 'fastify' {
@@ -46,7 +46,7 @@ function deny(
 export function installHttpSecurity(
   app: NestFastifyApplication,
   security: Env['security'],
-  repository: JobRepository,
+  limiter: RateLimiter,
 ): void {
   const logger = new Logger('Security');
   const fastify = app.getHttpAdapter().getInstance();
@@ -79,7 +79,7 @@ export function installHttpSecurity(
     const principalHash = createHash('sha256').update(subject).digest('hex').slice(0, 16);
     let decision: RateLimitDecision;
     try {
-      decision = await repository.rateLimit(principalHash, security.rateLimitPerMinute, PERIOD_MS);
+      decision = await limiter.take(principalHash, security.rateLimitPerMinute, PERIOD_MS);
     } catch {
       return; // Redis away: the route itself answers 503 where it needs Redis.
     }

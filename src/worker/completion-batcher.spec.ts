@@ -1,5 +1,5 @@
 import { CompletionBatcher } from './completion-batcher';
-import { Lease } from '../jobs/job.types';
+import { Lease } from '../queue/job.types';
 
 describe('CompletionBatcher', () => {
   const lease = (n: number): Lease => ({ id: `job-${n}`, token: `t-${n}` });

@@ -1,4 +1,4 @@
-import { Lease } from '../jobs/job.types';
+import { Lease } from '../queue/job.types';
 
 interface Pending {
   lease: Lease;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ClaimedJob } from '../jobs/job.types';
+import type { ClaimedJob } from '../queue/job.types';
 
 /** How one attempt ended, as the worker recorded it. */
 export type AttemptOutcome =

@@ -2,7 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { workerConfig } from '../config/configuration';
 import { HandlersModule } from '../handlers/handlers.module';
-import { JobsModule } from '../jobs/jobs.module';
+import { QueueModule } from '../queue/queue.module';
 import { WORKER_AUTOSTART } from './worker.constants';
 import { WorkerService } from './worker.service';
 
@@ -25,7 +25,7 @@ export class WorkerModule {
   private static build(autostart: Provider): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [JobsModule, HandlersModule],
+      imports: [QueueModule, HandlersModule],
       providers: [autostart, WorkerService],
       exports: [WorkerService],
     };

@@ -13,8 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jobsConfig, redisConfig, workerConfig } from '../config/configuration';
 import { isPermanentJobError } from '../handlers/job-handler';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
-import { JobRepository } from '../jobs/job.repository';
-import { ClaimedJob, Lease } from '../jobs/job.types';
+import { JobRepository } from '../queue/job.repository';
+import { WorkSignal } from '../queue/work-signal';
+import { serverUptimeMs } from '../redis/server-info';
+import { ClaimedJob, Lease } from '../queue/job.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { createRedisConnection, isRedisUnavailableError } from '../redis/redis-connection';
 import { backoffDelayMs } from './backoff';
@@ -85,6 +87,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     private readonly repository: JobRepository,
+    private readonly signal: WorkSignal,
     private readonly handlers: JobHandlerRegistry,
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
     @Inject(jobsConfig.KEY) private readonly jobs: ConfigType<typeof jobsConfig>,
@@ -202,7 +205,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     let dueTimer: NodeJS.Timeout | undefined;
     if (nextDueInMs !== null && nextDueInMs < IDLE_BLOCK_MS) {
       dueTimer = setTimeout(() => {
-        this.repository.signalWork().catch(() => undefined);
+        this.signal.signal().catch(() => undefined);
       }, nextDueInMs);
     }
     try {
@@ -210,7 +213,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // disconnect does not always reject: stop() ends the wait through wakeFromIdle.
       await new Promise<void>((resolve) => {
         this.wakeFromIdle = resolve;
-        this.repository.waitForWork(this.blocking as Redis, IDLE_BLOCK_MS).then(
+        this.signal.wait(this.blocking as Redis, IDLE_BLOCK_MS).then(
           () => resolve(),
           () => resolve(),
         );
@@ -352,7 +355,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // A Redis that restarted less than a lease ago (from its AOF) holds leases whose
       // deadlines passed while it was down; their workers may be alive and about to
       // heartbeat. This also covers a worker that first connected after the restart.
-      if ((await this.repository.serverUptimeMs()) < this.config.leaseMs) return;
+      if ((await serverUptimeMs(this.redis)) < this.config.leaseMs) return;
       const ids = await this.repository.recoverExpired();
       if (ids.length > 0) this.logger.warn(`Recovered ${ids.length} job(s) whose lease expired`);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PRIORITIES, Priority } from '../job-keys';
-import { JOB_STATUSES, JobStatus } from '../job.types';
+import { PRIORITIES, Priority } from '../../queue/job-keys';
+import { JOB_STATUSES, JobStatus } from '../../queue/job.types';
 
 export class SubmitJobResponseDto {
   @ApiProperty({ example: '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11', format: 'uuid' })

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsObject, IsString, MaxLength } from 'class-validator';
 import { SendEmailPayloadDto } from '../../handlers/send-email/send-email-payload.dto';
-import { PRIORITIES, Priority } from '../job-keys';
+import { PRIORITIES, Priority } from '../../queue/job-keys';
 
 /**
  * The envelope every job shares. The payload's own rules depend on job_type and

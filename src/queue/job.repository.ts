@@ -5,7 +5,7 @@ import { redisConfig } from '../config/configuration';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { JobKeys, Priority } from './job-keys';
 import { JobScripts } from './job-scripts';
-import { JobError, JobErrorCode } from './jobs.errors';
+import { JobError, JobErrorCode } from './job.errors';
 import {
   ClaimResult,
   ClaimedJob,
@@ -42,12 +42,6 @@ export interface SubmitOnceResult {
   ids: string[];
 }
 
-export interface RateLimitDecision {
-  allowed: boolean;
-  retryInMs: number;
-  remaining: number;
-}
-
 export interface RetentionPolicy {
   completedS: number;
   failedS: number;
@@ -67,7 +61,7 @@ export class JobRepository {
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
   ) {
     this.keys = new JobKeys(config.queuePrefix);
-    this.scripts = new JobScripts(redis);
+    this.scripts = JobScripts.on(redis);
   }
 
   /** Creates all jobs or none, in order. */
@@ -113,16 +107,6 @@ export class JobRepository {
       args.push(job.id, job.type, job.priority, job.payloadJson);
     }
     return { keys, args };
-  }
-
-  /** Counts one request of `principal` against `limit` per `periodMs` (see rateLimit-1.lua). */
-  async rateLimit(principal: string, limit: number, periodMs: number): Promise<RateLimitDecision> {
-    const [allowed, retryInMs, remaining] = (await this.scripts.run(
-      'rateLimit',
-      [this.keys.rateLimit(principal)],
-      [periodMs, limit],
-    )) as [number, number, number];
-    return { allowed: allowed === 1, retryInMs, remaining };
   }
 
   async find(jobId: string): Promise<JobRecord | null> {
@@ -223,30 +207,6 @@ export class JobRepository {
       args.push(lease.id, lease.token);
     }
     return Number(await this.scripts.run('releaseJobs', keys, args));
-  }
-
-  /**
-   * Blocks on `connection` (a dedicated one: blocking commands hold it) until a
-   * job may be ready or `timeoutMs` passes. Returns true when woken by a signal.
-   */
-  async waitForWork(connection: Redis, timeoutMs: number): Promise<boolean> {
-    const reply = await connection.bzpopmin(this.keys.wake, Math.max(timeoutMs, 1) / 1000);
-    return reply !== null;
-  }
-
-  /** Wakes one idle worker (a retry fell due: see WorkerService.idle). */
-  async signalWork(): Promise<void> {
-    await this.redis.zadd(this.keys.wake, 0, 'w');
-  }
-
-  /** How long the Redis server process has been up. */
-  async serverUptimeMs(): Promise<number> {
-    const info = await this.redis.info('server');
-    return Number(/^uptime_in_seconds:(\d+)/m.exec(info)?.[1] ?? Infinity) * 1000;
-  }
-
-  async ping(): Promise<void> {
-    await this.redis.ping();
   }
 }
 
