@@ -63,6 +63,7 @@ describe('HTTP API', () => {
       payload: emailJob().payload,
       status: 'pending',
       retry_count: 0,
+      stall_count: 0,
       created_ts: expect.any(Number),
       picked_ts: null,
       completed_ts: null,

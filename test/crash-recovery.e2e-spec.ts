@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
-import { JobRepository, RetentionPolicy } from '../src/queue/job.repository';
+import { JobRepository } from '../src/queue/job.repository';
 import { startApi, startWorker, TestApi, testEnv, TestWorker } from './support/apps';
 import { emailJob, request } from './support/http';
 import { NodeProcess, spawnNode } from './support/node-process';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
+import { repositoryFor } from './support/queue';
 import { waitFor } from './support/wait';
 
 /**
@@ -139,14 +140,13 @@ describe('crash recovery', () => {
 
 describe('a stale lease token (JobRepository)', () => {
   const prefix = uniquePrefix('stale-token');
-  const retention: RetentionPolicy = { completedS: 3600, failedS: 3600 };
   let redis: Redis;
   let repo: JobRepository;
   const leaseOf = (id: string) => redis.hget(`${prefix}:hash:${id}`, 'lease_token');
 
   beforeAll(() => {
     redis = connect();
-    repo = new JobRepository(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
+    repo = repositoryFor(redis, prefix, { retention: { completedS: 3600, failedS: 3600 } });
   });
 
   afterAll(async () => {
@@ -162,13 +162,13 @@ describe('a stale lease token (JobRepository)', () => {
 
     const first = await repo.claim(1, 200, 'dead-worker:1');
     expect(first.jobs.map((j) => j.id)).toEqual([id]);
-    const old = { id, token: first.jobs[0].token };
+    const old = first.jobs[0];
     expect(await leaseOf(id)).toBe(old.token);
 
     // Polled, not slept: recovery returns the id once the 200 ms lease has run out.
     const recovered = await waitFor(
       async () => {
-        const ids = await repo.recoverExpired();
+        const ids = (await repo.recoverExpired()).map((r) => r.id);
         return ids.length > 0 && ids;
       },
       { what: 'the lease to expire and be recovered' },
@@ -180,25 +180,25 @@ describe('a stale lease token (JobRepository)', () => {
 
     const second = await repo.claim(1, 60_000, 'live-worker:1');
     expect(second.jobs.map((j) => j.id)).toEqual([id]);
-    const current = { id, token: second.jobs[0].token };
+    const current = second.jobs[0];
     expect(current.token).not.toBe(old.token);
 
-    expect(await repo.complete([old], retention)).toEqual([false]);
+    expect(await repo.complete([old])).toEqual([false]);
     expect(await repo.find(id)).toMatchObject({ status: 'processing', retry_count: 0 });
-    const policy = { maxRetries: 3, delayMs: 10, permanent: false };
-    expect(await repo.fail(old, 'from the dead worker', policy, retention)).toBe('lease-lost');
+    const policy = { delayMs: 10, permanent: false };
+    expect(await repo.fail(old, 'from the dead worker', policy)).toBe('lease-lost');
     expect(await repo.find(id)).toMatchObject({ status: 'processing', retry_count: 0 });
     expect(await repo.find(id)).not.toHaveProperty('last_error');
     expect(await redis.zscore(`${prefix}:delayed`, id)).toBeNull();
-    expect(await repo.extendLeases([old], 60_000)).toEqual([old.token]);
-    expect(await repo.extendLeases([current], 60_000)).toEqual([]);
+    expect((await repo.extendLeases([old], 60_000)).lost).toEqual([old.token]);
+    expect((await repo.extendLeases([current], 60_000)).lost).toEqual([]);
     expect(await leaseOf(id)).toBe(current.token);
 
-    expect(await repo.complete([current], retention)).toEqual([true]);
+    expect(await repo.complete([current])).toEqual([true]);
     expect(await repo.find(id)).toMatchObject({ status: 'completed', retry_count: 0 });
     expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
     expect(await leaseOf(id)).toBe('');
     // Settling twice is refused too.
-    expect(await repo.complete([current], retention)).toEqual([false]);
+    expect(await repo.complete([current])).toEqual([false]);
   });
 });

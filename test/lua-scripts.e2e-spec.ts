@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { JobRepository, RetentionPolicy } from '../src/queue/job.repository';
+import { JobRepository } from '../src/queue/job.repository';
 import { Priority } from '../src/queue/job-keys';
 import { WorkSignal } from '../src/queue/work-signal';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
+import { repositoryFor } from './support/queue';
 import { waitFor } from './support/wait';
 
 /**
@@ -12,7 +13,6 @@ import { waitFor } from './support/wait';
  */
 describe('Lua scripts', () => {
   const prefix = uniquePrefix('lua');
-  const keep: RetentionPolicy = { completedS: 0, failedS: 0 };
   let redis: Redis;
   let repo: JobRepository;
   const k = {
@@ -26,7 +26,7 @@ describe('Lua scripts', () => {
 
   beforeAll(() => {
     redis = connect();
-    repo = new JobRepository(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
+    repo = repositoryFor(redis, prefix);
   });
 
   beforeEach(() => deletePrefix(redis, prefix));
@@ -101,6 +101,7 @@ describe('Lua scripts', () => {
           payloadJson: '{"to":"a@example.com"}',
           retryCount: 0,
           priority: 'high',
+          readySinceMs: expect.any(Number),
         },
       ]);
       expect(await redis.llen(k.high)).toBe(0);
@@ -148,12 +149,7 @@ describe('Lua scripts', () => {
       const [id] = await submit('high');
       const [job] = (await repo.claim(1, 30_000, 'w:1')).jobs;
       const before = await redisNowMs();
-      const outcome = await repo.fail(
-        job,
-        'boom',
-        { maxRetries: 3, delayMs: 60_000, permanent: false },
-        keep,
-      );
+      const outcome = await repo.fail(job, 'boom', { delayMs: 60_000, permanent: false });
       expect(outcome).toBe('retry-scheduled');
       const hash = await redis.hgetall(k.hash(id));
       expect(hash).toMatchObject({ status: 'pending', retry_count: '1', last_error: 'boom' });
@@ -173,7 +169,7 @@ describe('Lua scripts', () => {
     it('a job in backoff does not hold up ready low-priority jobs', async () => {
       await submit('high');
       const [high] = (await repo.claim(1, 30_000, 'w:1')).jobs;
-      await repo.fail(high, 'boom', { maxRetries: 3, delayMs: 60_000, permanent: false }, keep);
+      await repo.fail(high, 'boom', { delayMs: 60_000, permanent: false });
       const lows = await submit('low', 2);
       expect((await repo.claim(5, 30_000, 'w:2')).jobs.map((j) => j.id)).toEqual(lows);
     });
@@ -181,8 +177,8 @@ describe('Lua scripts', () => {
     it('promotes due retries to the consuming end of their list, earliest first, ahead of newer jobs', async () => {
       const [a, b] = await submit('high', 2);
       const claimed = (await repo.claim(2, 30_000, 'w:1')).jobs;
-      await repo.fail(claimed[1], 'x', { maxRetries: 3, delayMs: 0, permanent: false }, keep); // b due first
-      await repo.fail(claimed[0], 'x', { maxRetries: 3, delayMs: 1, permanent: false }, keep); // a due next
+      await repo.fail(claimed[1], 'x', { delayMs: 0, permanent: false }); // b due first
+      await repo.fail(claimed[0], 'x', { delayMs: 1, permanent: false }); // a due next
       const [fresh] = await submit('high');
       await waitFor(
         async () => (await redis.zrangebyscore(k.delayed, '-inf', await redisNowMs())).length === 2,
@@ -199,31 +195,25 @@ describe('Lua scripts', () => {
     it('a due high retry beats a ready low job', async () => {
       await submit('high');
       const [high] = (await repo.claim(1, 30_000, 'w:1')).jobs;
-      await repo.fail(high, 'x', { maxRetries: 3, delayMs: 0, permanent: false }, keep);
+      await repo.fail(high, 'x', { delayMs: 0, permanent: false });
       await submit('low');
       expect((await repo.claim(1, 30_000, 'w:2')).jobs[0].id).toBe(high.id);
     });
 
     it('fails for good once retries are used up: retry_count stays at the maximum', async () => {
+      const repo = repositoryFor(redis, prefix, { maxRetries: 2 });
       const [id] = await submit('low');
       let job = (await repo.claim(1, 30_000, 'w:0')).jobs[0];
       for (let retry = 1; retry <= 2; retry++) {
-        expect(
-          await repo.fail(
-            job,
-            `attempt ${retry}`,
-            { maxRetries: 2, delayMs: 0, permanent: false },
-            keep,
-          ),
-        ).toBe('retry-scheduled');
+        expect(await repo.fail(job, `attempt ${retry}`, { delayMs: 0, permanent: false })).toBe(
+          'retry-scheduled',
+        );
         job = await waitFor(async () => (await repo.claim(1, 30_000, `w:${retry}`)).jobs[0], {
           what: 'retry',
         });
         expect(job.retryCount).toBe(retry);
       }
-      expect(
-        await repo.fail(job, 'last', { maxRetries: 2, delayMs: 0, permanent: false }, keep),
-      ).toBe('failed');
+      expect(await repo.fail(job, 'last', { delayMs: 0, permanent: false })).toBe('failed');
       const hash = await redis.hgetall(k.hash(id));
       expect(hash).toMatchObject({ status: 'failed', retry_count: '2', last_error: 'last' });
       expect(Number(hash.completed_ts)).toBeGreaterThan(0);
@@ -234,9 +224,7 @@ describe('Lua scripts', () => {
     it('a permanent failure fails at once, keeping retry_count', async () => {
       const [id] = await submit('high');
       const [job] = (await repo.claim(1, 30_000, 'w:1')).jobs;
-      expect(
-        await repo.fail(job, 'SMTP 550', { maxRetries: 3, delayMs: 0, permanent: true }, keep),
-      ).toBe('failed');
+      expect(await repo.fail(job, 'SMTP 550', { delayMs: 0, permanent: true })).toBe('failed');
       expect(await redis.hgetall(k.hash(id))).toMatchObject({
         status: 'failed',
         retry_count: '0',
@@ -249,7 +237,7 @@ describe('Lua scripts', () => {
     it('completes owned leases and refuses stale tokens, per job', async () => {
       const [a, b] = await submit('high', 2);
       const [ja, jb] = (await repo.claim(2, 30_000, 'w:1')).jobs;
-      const results = await repo.complete([ja, { id: jb.id, token: 'someone-else' }], keep);
+      const results = await repo.complete([ja, { ...jb, token: 'someone-else' }]);
       expect(results).toEqual([true, false]);
       expect(await redis.hgetall(k.hash(a))).toMatchObject({
         status: 'completed',
@@ -260,19 +248,18 @@ describe('Lua scripts', () => {
       expect(await redis.hget(k.hash(a), 'lease_token')).toBe('');
       expect(await redis.hget(k.hash(b), 'lease_token')).toBe(jb.token);
       // Completing twice is refused: a job is never finished twice.
-      expect(await repo.complete([ja], keep)).toEqual([false]);
+      expect(await repo.complete([ja])).toEqual([false]);
     });
 
     it('sets the retention TTL on finished jobs', async () => {
       const [a, b] = await submit('high', 2);
-      const [ja, jb] = (await repo.claim(2, 30_000, 'w:1')).jobs;
-      await repo.complete([ja], { completedS: 100, failedS: 1000 });
-      await repo.fail(
-        jb,
-        'x',
-        { maxRetries: 0, delayMs: 0, permanent: false },
-        { completedS: 100, failedS: 1000 },
-      );
+      const retaining = repositoryFor(redis, prefix, {
+        maxRetries: 0,
+        retention: { completedS: 100, failedS: 1000 },
+      });
+      const [ja, jb] = (await retaining.claim(2, 30_000, 'w:1')).jobs;
+      await retaining.complete([ja]);
+      await retaining.fail(jb, 'x', { delayMs: 0, permanent: false });
       expect(await redis.ttl(k.hash(a))).toBeGreaterThan(90);
       expect(await redis.ttl(k.hash(a))).toBeLessThanOrEqual(100);
       expect(await redis.ttl(k.hash(b))).toBeGreaterThan(990);
@@ -285,7 +272,7 @@ describe('Lua scripts', () => {
       const [ja, jb] = (await repo.claim(2, 1_000, 'w:1')).jobs;
       const before = Number(await redis.zscore(k.inflight, a));
       await redis.hset(k.hash(b), 'lease_token', 'stolen');
-      const lost = await repo.extendLeases([ja, jb], 60_000);
+      const { lost } = await repo.extendLeases([ja, jb], 60_000);
       expect(lost).toEqual([jb.token]);
       expect(Number(await redis.zscore(k.inflight, a))).toBeGreaterThan(before + 50_000);
       expect(Number(await redis.zscore(k.inflight, b))).toBeLessThan(before + 50_000);
@@ -301,15 +288,15 @@ describe('Lua scripts', () => {
         async () => Number(await redis.zscore(k.inflight, old)) < (await redisNowMs()),
         { what: 'expiry' },
       );
-      expect(await repo.recoverExpired()).toEqual([old]);
+      expect(await repo.recoverExpired()).toEqual([
+        { id: old, outcome: 'requeued', stallCount: 1 },
+      ]);
       expect(await redis.hget(k.hash(old), 'status')).toBe('pending');
       expect(await redis.lindex(k.high, -1)).toBe(old);
       expect(await redis.hget(k.hash(old), 'lease_token')).toBe('');
       expect(await redis.zscore(k.inflight, live)).not.toBeNull();
-      expect(await repo.complete([stuck], keep)).toEqual([false]);
-      expect(
-        await repo.fail(stuck, 'late', { maxRetries: 3, delayMs: 0, permanent: false }, keep),
-      ).toBe('lease-lost');
+      expect(await repo.complete([stuck])).toEqual([false]);
+      expect(await repo.fail(stuck, 'late', { delayMs: 0, permanent: false })).toBe('lease-lost');
       expect(await repo.recoverExpired()).toEqual([]);
     });
 
@@ -317,7 +304,7 @@ describe('Lua scripts', () => {
       await submit('low', 2);
       const [j1, j2] = (await repo.claim(2, 60_000, 'w:1')).jobs;
       await submit('low');
-      expect(await repo.release([j1, { id: j2.id, token: 'not-mine' }])).toBe(1);
+      expect(await repo.release([j1, { ...j2, token: 'not-mine' }])).toBe(1);
       expect(await redis.lindex(k.low, -1)).toBe(j1.id);
       expect(await redis.hget(k.hash(j1.id), 'status')).toBe('pending');
       expect(await redis.zrange(k.inflight, '0', '-1')).toEqual([j2.id]);

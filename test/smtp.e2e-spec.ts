@@ -222,9 +222,20 @@ describe('SMTP transport against a real SMTP server', () => {
     // The failed attempt's reason stays on the job after it completes ("reason of the last failed attempt").
     expect(done.last_error).toEqual(expect.stringContaining('451'));
     expect(done.last_error).toMatch(/^SMTP 451: /);
-    // It went through the delayed set, and was picked again only once due.
-    expect(done.available_after).toEqual(expect.any(Number));
-    expect(done.picked_ts as number).toBeGreaterThanOrEqual(done.available_after as number);
+    // Finished: no next attempt time. The events show it went through the delayed
+    // set and was picked again only once due.
+    expect(done.available_after).toBeNull();
+    const events = (await redis.xrange(`${prefix}:events`, '-', '+'))
+      .map(([, fields]) => Object.fromEntries(chunkPairs(fields)))
+      .filter((e) => e.job_id === id);
+    expect(events.map((e) => e.event)).toEqual([
+      'submitted',
+      'processing',
+      'retry_scheduled',
+      'processing',
+      'completed',
+    ]);
+    expect(Number(events[3].ts)).toBeGreaterThanOrEqual(Number(events[2].available_after));
 
     const attempts = sink.forJob(id);
     expect(attempts.map((m) => m.accepted)).toEqual([false, true]);
@@ -305,3 +316,9 @@ describe('SMTP transport when the server cannot be reached', () => {
     expect(failed.completed_ts).toEqual(expect.any(Number));
   });
 });
+
+function chunkPairs(fields: string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i], fields[i + 1]]);
+  return pairs;
+}

@@ -10,6 +10,7 @@ import { WorkerService } from '../src/worker/worker.service';
 import { applyEnv, testEnv } from './support/apps';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 import { TestRedisServer } from './support/redis-server';
+import { repositoryFor } from './support/queue';
 import { waitFor } from './support/wait';
 
 /** A send in progress, which the test finishes (or fails) when it wants. */
@@ -116,7 +117,7 @@ describe('worker', () => {
   afterAll(() => redis.disconnect());
 
   it('runs high before low, FIFO within each, one at a time with concurrency 1', async () => {
-    const repo = new JobRepository(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
+    const repo = repositoryFor(redis, prefix);
     const lows = await submit(repo, 'low', 3);
     const highs = await submit(repo, 'high', 3);
     harness = await startScriptedWorker(

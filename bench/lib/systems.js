@@ -10,6 +10,7 @@ const { startNode, stop } = require('./procs');
 
 const ROOT = join(__dirname, '..', '..');
 const { JobRepository } = require(join(ROOT, 'dist', 'queue', 'job.repository.js'));
+const { loadEnv } = require(join(ROOT, 'dist', 'config', 'env.js'));
 
 const PAYLOAD = { to: 'bench@example.com', subject: 'Benchmark', body: 'Hello' };
 
@@ -23,8 +24,6 @@ function connect(url) {
 function jobq(redisUrl, name, extraEnv = {}) {
   const prefix = `bench:${name}`;
   const client = connect(redisUrl);
-  const repo = new JobRepository(client, { url: redisUrl, queuePrefix: prefix });
-  const keys = repo.keys;
   const workerEnv = (concurrency) => ({
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
@@ -35,12 +34,16 @@ function jobq(redisUrl, name, extraEnv = {}) {
     LOG_LEVEL: 'log',
     ...extraEnv,
   });
+  // Jobs are submitted from here with the settings the workers run with (events, retention).
+  const repo = new JobRepository(client, { queuePrefix: prefix }, loadEnv(workerEnv(1)).jobs);
+  const keys = repo.keys;
   const newJobs = (n) =>
     Array.from({ length: n }, () => ({
       id: randomUUID(),
       type: 'send_email',
       priority: 'high',
       payloadJson: JSON.stringify(PAYLOAD),
+      recipient: PAYLOAD.to,
     }));
   return {
     label: 'this service',

@@ -24,8 +24,12 @@ describe('loadEnv', () => {
     expect(env.jobs).toEqual({
       maxRetries: 3,
       backoffBaseMs: 1000,
+      maxStalls: 2,
+      attemptTimeoutMs: 300000,
       retention: { completedS: 86400, failedS: 604800 },
+      eventsMaxLen: 100000,
     });
+    expect(env.email.rateLimitPerS).toBe(0);
     expect(env.email).toMatchObject({
       transport: 'simulated',
       simulatedDurationMs: 2000,
@@ -49,11 +53,23 @@ describe('loadEnv', () => {
       EMAIL_FROM: 'Ops <ops@example.com>',
       EMAIL_SIMULATED_DURATION_MS: '0',
       EMAIL_SIMULATED_FAILURE_RATE: '1',
+      EMAIL_RATE_LIMIT_PER_S: '20',
+      JOB_MAX_STALLS: '4',
+      JOB_ATTEMPT_TIMEOUT_MS: '60000',
+      EVENTS_MAX_LEN: '5000',
     });
     expect(env.app.port).toBe(8080);
     expect(env.redis).toEqual({ url: 'rediss://:secret@cache.internal:6380', queuePrefix: 'mail' });
     expect(env.worker).toMatchObject({ enabled: false, concurrency: 50, leaseMs: 10000 });
-    expect(env.jobs).toMatchObject({ maxRetries: 5, backoffBaseMs: 250 });
+    expect(env.jobs).toMatchObject({
+      maxRetries: 5,
+      backoffBaseMs: 250,
+      maxStalls: 4,
+      attemptTimeoutMs: 60000,
+      eventsMaxLen: 5000,
+    });
+    expect(env.email.rateLimitPerS).toBe(20);
+    expect(loadEnv({ EVENTS_ENABLED: 'false' }).jobs.eventsMaxLen).toBe(0);
     expect(env.email).toMatchObject({
       transport: 'smtp',
       smtpUrl: 'smtp://127.0.0.1:2525',
@@ -85,6 +101,11 @@ describe('loadEnv', () => {
     ['EMAIL_FROM', 'nobody'],
     ['JOB_RETENTION_COMPLETED_S', '-1'],
     ['LOG_LEVEL', 'chatty'],
+    ['JOB_MAX_STALLS', '-1'],
+    ['JOB_ATTEMPT_TIMEOUT_MS', '5'],
+    ['EVENTS_ENABLED', 'sometimes'],
+    ['EVENTS_MAX_LEN', '10'],
+    ['EMAIL_RATE_LIMIT_PER_S', '1.5'],
   ])('rejects %s=%s, naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

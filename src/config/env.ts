@@ -27,7 +27,14 @@ export interface Env {
   jobs: {
     maxRetries: number;
     backoffBaseMs: number;
+    /** How often a job's worker may be lost (lease expired) before the job ends failed. */
+    maxStalls: number;
+    /** An attempt running longer is aborted and counts as a failed attempt. */
+    attemptTimeoutMs: number;
+    /** Cancelled jobs follow the retention of failed ones. */
     retention: { completedS: number; failedS: number };
+    /** Length the events stream is trimmed to; 0 when EVENTS_ENABLED=false. */
+    eventsMaxLen: number;
   };
   security: {
     /** Accepted API keys; empty = the API is open. */
@@ -45,6 +52,8 @@ export interface Env {
     simulatedFailureRate: number;
     smtpUrl: string | undefined;
     from: string;
+    /** send_email attempts started per second across all workers; 0 = no limit. */
+    rateLimitPerS: number;
   };
 }
 
@@ -183,10 +192,17 @@ export function loadEnv(raw: RawEnv): Env {
     jobs: {
       maxRetries: r.int('JOB_MAX_RETRIES', 3, 0, 100),
       backoffBaseMs: r.int('JOB_BACKOFF_BASE_MS', 1000, 0, 86_400_000),
+      maxStalls: r.int('JOB_MAX_STALLS', 2, 0, 1000),
+      attemptTimeoutMs: r.int('JOB_ATTEMPT_TIMEOUT_MS', 300_000, 100, 86_400_000),
       retention: {
         completedS: r.int('JOB_RETENTION_COMPLETED_S', 86_400, 0, 315_360_000),
         failedS: r.int('JOB_RETENTION_FAILED_S', 604_800, 0, 315_360_000),
       },
+      // Both read, so a bad EVENTS_MAX_LEN is reported even while events are off.
+      eventsMaxLen: Math.min(
+        r.bool('EVENTS_ENABLED', true) ? Infinity : 0,
+        r.int('EVENTS_MAX_LEN', 100_000, 100, 100_000_000),
+      ),
     },
     security: {
       apiKeys: r.list(
@@ -208,6 +224,7 @@ export function loadEnv(raw: RawEnv): Env {
       simulatedFailureRate: r.number('EMAIL_SIMULATED_FAILURE_RATE', 0.2, 0, 1),
       smtpUrl: r.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
       from: r.string('EMAIL_FROM', 'Job Queue <no-reply@localhost>'),
+      rateLimitPerS: r.int('EMAIL_RATE_LIMIT_PER_S', 0, 0, 1_000_000),
     },
   };
   if (

@@ -41,3 +41,12 @@ export class PermanentJobError extends Error {
 export function isPermanentJobError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'JOB.PERMANENT_FAILURE';
 }
+
+/**
+ * How long the job asks to wait before its next attempt (e.g. an HTTP 429's
+ * Retry-After), or 0. The worker waits the longer of this and its backoff.
+ */
+export function retryAfterMs(error: unknown): number {
+  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}

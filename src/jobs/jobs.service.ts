@@ -7,7 +7,9 @@ import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { SubmitJobDto } from './dto/submit-job.dto';
 import { JobRepository } from '../queue/job.repository';
 import { JobError, JobErrorCode } from '../queue/job.errors';
-import { JobRecord, NewJob } from '../queue/job.types';
+import { JobDue, JobRecord, NewJob } from '../queue/job.types';
+import { recipientOf } from '../queue/index-members';
+import { parseRfc3339 } from './dto/schedule.validators';
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_S = 24 * 60 * 60;
@@ -83,6 +85,8 @@ export class JobsService {
         type: dto.job_type,
         priority: dto.priority,
         payloadJson: JSON.stringify(dto.payload),
+        due: dueOf(dto),
+        recipient: recipientOf(dto.payload),
       };
     });
     if (errors.length > 0) throw validationException(errors);
@@ -108,4 +112,13 @@ export class JobsService {
     });
     return flattenValidationErrors(errors, `${prefix}payload`);
   }
+}
+
+/** When a job may first run: run_at (absolute) or delay_ms (from now, by Redis's clock). */
+function dueOf(dto: SubmitJobDto): JobDue | undefined {
+  if (dto.run_at !== undefined) {
+    const atMs = parseRfc3339(dto.run_at);
+    return atMs === null ? undefined : { atMs };
+  }
+  return dto.delay_ms ? { delayMs: dto.delay_ms } : undefined;
 }

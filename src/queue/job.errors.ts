@@ -16,4 +16,6 @@ export const JobErrorCode = {
   NotFound: 'JOB.NOT_FOUND',
   IdConflict: 'JOB.ID_CONFLICT',
   IdempotencyMismatch: 'JOB.IDEMPOTENCY_KEY_REUSED',
+  NotCancellable: 'JOB.NOT_CANCELLABLE',
+  NotRetryable: 'JOB.NOT_RETRYABLE',
 } as const;

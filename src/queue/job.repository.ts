@@ -1,28 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
-import { redisConfig } from '../config/configuration';
+import { jobsConfig, redisConfig } from '../config/configuration';
 import { REDIS_CLIENT } from '../redis/redis.constants';
+import { compactId, indexMember, recipientKey, recipientOf } from './index-members';
 import { JobKeys, Priority } from './job-keys';
 import { JobScripts } from './job-scripts';
 import { JobError, JobErrorCode } from './job.errors';
+import { parsePayload, toJobRecord } from './job-record';
 import {
+  CancelOutcome,
   ClaimResult,
+  ClaimThrottle,
   ClaimedJob,
   FailOutcome,
+  HeldLease,
   JobRecord,
-  JobStatus,
   Lease,
   NewJob,
+  Recovered,
 } from './job.types';
 
-/** How many due retries one claim promotes at most (bounds the script's run time). */
+/** How many due jobs one claim promotes at most (bounds the script's run time). */
 const PROMOTE_LIMIT = 1000;
 /** How many expired leases one recover call handles at most. */
 const RECOVER_LIMIT = 1000;
 
 export interface RetryPolicy {
-  maxRetries: number;
   /** Backoff before the retry this failure would schedule. */
   delayMs: number;
   /** No retry whatever the count (e.g. an SMTP 5xx). */
@@ -42,14 +46,19 @@ export interface SubmitOnceResult {
   ids: string[];
 }
 
-export interface RetentionPolicy {
-  completedS: number;
-  failedS: number;
+export interface RetryFilter {
+  /** Cancelled jobs may be retried too (a single retry by id); retry-failed takes failed ones only. */
+  withCancelled: boolean;
+  jobType?: string;
+  priority?: Priority;
 }
 
+export type JobsConfig = ConfigType<typeof jobsConfig>;
+
 /**
- * The queue's storage: every read and write of job state goes through here, and
- * every multi-key change is one of the Lua scripts in lua/.
+ * The queue's job state: every change of a job goes through here, and every
+ * multi-key change is one of the Lua scripts in lua/, which also write the job's
+ * listing-index entries and its events.
  */
 @Injectable()
 export class JobRepository {
@@ -58,15 +67,20 @@ export class JobRepository {
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
-    @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
+    @Inject(redisConfig.KEY) config: Pick<ConfigType<typeof redisConfig>, 'queuePrefix'>,
+    @Inject(jobsConfig.KEY) private readonly jobs: JobsConfig,
   ) {
     this.keys = new JobKeys(config.queuePrefix);
     this.scripts = JobScripts.on(redis);
   }
 
+  private get maxEvents(): number {
+    return this.jobs.eventsMaxLen;
+  }
+
   /** Creates all jobs or none, in order. */
   async submit(jobs: readonly NewJob[]): Promise<void> {
-    const { keys, args } = this.jobArguments(jobs, [this.keys.wake], []);
+    const { keys, args } = this.jobArguments(jobs, [], [this.maxEvents]);
     const result = await this.scripts.run('submitJobs', keys, args);
     if (result === -1)
       throw new JobError(JobErrorCode.IdConflict, 'a job with this id already exists');
@@ -79,8 +93,8 @@ export class JobRepository {
   async submitOnce(jobs: readonly NewJob[], once: IdempotentRequest): Promise<SubmitOnceResult> {
     const { keys, args } = this.jobArguments(
       jobs,
-      [this.keys.wake, this.keys.idempotency(once.scope)],
-      [once.fingerprint, once.ttlS],
+      [this.keys.idempotency(once.scope)],
+      [this.maxEvents, once.fingerprint, once.ttlS],
     );
     const [code, ...ids] = (await this.scripts.run('submitJobsOnce', keys, args)) as [
       number,
@@ -99,146 +113,280 @@ export class JobRepository {
 
   private jobArguments(
     jobs: readonly NewJob[],
-    keys: string[],
+    extraKeys: string[],
     args: (string | number)[],
   ): { keys: string[]; args: (string | number)[] } {
+    const k = this.keys;
+    const keys = [k.wake, k.delayed, k.index('unfinished'), k.events, ...extraKeys];
     for (const job of jobs) {
-      keys.push(this.keys.hash(job.id), this.keys.queue(job.priority));
-      args.push(job.id, job.type, job.priority, job.payloadJson);
+      const member = indexMember(job.id, job.recipient);
+      const recipient = job.recipient ? recipientKey(job.recipient) : undefined;
+      keys.push(
+        k.hash(job.id),
+        k.queue(job.priority),
+        recipient ? k.recipientBucket(recipient.bucket) : k.hash(job.id),
+      );
+      args.push(
+        job.id,
+        job.type,
+        job.priority,
+        job.payloadJson,
+        member,
+        dueArgument(job),
+        recipient ? recipient.fingerprint + compactId(job.id) : '',
+      );
     }
     return { keys, args };
   }
 
   async find(jobId: string): Promise<JobRecord | null> {
     const fields = await this.redis.hgetall(this.keys.hash(jobId));
-    if (!fields.job_id) return null;
-    return toJobRecord(fields);
+    return fields.job_id ? toJobRecord(fields) : null;
   }
 
-  async claim(maxJobs: number, leaseMs: number, tokenPrefix: string): Promise<ClaimResult> {
+  /** Several jobs in one round trip; null where a job does not exist (any more). */
+  async findMany(jobIds: readonly string[]): Promise<(JobRecord | null)[]> {
+    if (jobIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of jobIds) pipeline.hgetall(this.keys.hash(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, fields]) => {
+      if (error) throw error;
+      const f = fields as Record<string, string>;
+      return f.job_id ? toJobRecord(f) : null;
+    });
+  }
+
+  async claim(
+    maxJobs: number,
+    leaseMs: number,
+    tokenPrefix: string,
+    throttle?: ClaimThrottle,
+  ): Promise<ClaimResult> {
     const k = this.keys;
     const reply = (await this.scripts.run(
       'claimJobs',
-      [k.high, k.low, k.delayed, k.inflight, k.wake],
-      [k.hashPrefix, maxJobs, leaseMs, tokenPrefix, PROMOTE_LIMIT],
+      [k.high, k.low, k.delayed, k.inflight, k.wake, k.events, k.throttle(throttle?.type ?? '-')],
+      [
+        k.hashPrefix,
+        maxJobs,
+        leaseMs,
+        tokenPrefix,
+        PROMOTE_LIMIT,
+        this.maxEvents,
+        throttle?.type ?? '',
+        throttle?.limit ?? 0,
+        throttle?.windowMs ?? 0,
+      ],
     )) as (string | number)[];
     const jobs: ClaimedJob[] = [];
-    for (let i = 1; i < reply.length; i += 6) {
+    for (let i = 2; i < reply.length; i += 7) {
+      const id = String(reply[i]);
+      const payload = parsePayload(String(reply[i + 3]));
       jobs.push({
-        id: String(reply[i]),
+        id,
         token: String(reply[i + 1]),
         type: String(reply[i + 2]),
-        payloadJson: String(reply[i + 3]),
+        payload,
+        member: indexMember(id, recipientOf(payload)),
         retryCount: Number(reply[i + 4]),
         priority: reply[i + 5] as Priority,
+        readySinceMs: Math.round(Number(reply[i + 6]) * 1000),
       });
     }
     const nextDue = Number(reply[0]);
-    return { jobs, nextDueInMs: nextDue < 0 ? null : nextDue };
+    const throttled = Number(reply[1]);
+    return {
+      jobs,
+      nextDueInMs: nextDue < 0 ? null : nextDue,
+      throttledForMs: throttled < 0 ? null : throttled,
+    };
   }
 
   /** Settles successful attempts; returns, per lease, whether it was still owned. */
-  async complete(leases: readonly Lease[], retention: RetentionPolicy): Promise<boolean[]> {
-    const keys = [this.keys.inflight];
-    const args: (string | number)[] = [retention.completedS];
+  async complete(leases: readonly HeldLease[]): Promise<boolean[]> {
+    const k = this.keys;
+    const keys = [
+      k.inflight,
+      k.index('unfinished'),
+      k.index('completed'),
+      k.events,
+      k.statsMinutes,
+    ];
+    const args: (string | number)[] = [this.maxEvents, this.jobs.retention.completedS];
     for (const lease of leases) {
-      keys.push(this.keys.hash(lease.id));
-      args.push(lease.id, lease.token);
+      keys.push(k.hash(lease.id));
+      args.push(lease.id, lease.token, lease.member, lease.type, lease.priority);
     }
     const codes = (await this.scripts.run('completeJobs', keys, args)) as number[];
     return codes.map((code) => code === 1);
   }
 
-  async fail(
-    lease: Lease,
-    reason: string,
-    policy: RetryPolicy,
-    retention: RetentionPolicy,
-  ): Promise<FailOutcome> {
+  async fail(lease: HeldLease, reason: string, policy: RetryPolicy): Promise<FailOutcome> {
     const k = this.keys;
     const code = await this.scripts.run(
       'failJob',
-      [k.inflight, k.delayed, k.hash(lease.id), k.wake],
       [
+        k.inflight,
+        k.delayed,
+        k.hash(lease.id),
+        k.wake,
+        k.index('unfinished'),
+        k.index('failed'),
+        k.index('cancelled'),
+        k.events,
+        k.statsMinutes,
+      ],
+      [
+        this.maxEvents,
         lease.id,
         lease.token,
         reason,
-        policy.maxRetries,
+        this.jobs.maxRetries,
         policy.delayMs,
         policy.permanent ? '1' : '0',
-        retention.failedS,
+        this.jobs.retention.failedS,
+        lease.member,
+        lease.type,
+        lease.priority,
       ],
     );
     if (code === 1) return 'retry-scheduled';
     if (code === 2) return 'failed';
+    if (code === 3) return 'cancelled';
     return 'lease-lost';
   }
 
-  /** Extends every given lease; returns the tokens of leases that were lost. */
-  async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<string[]> {
-    if (leases.length === 0) return [];
+  /**
+   * Extends every given lease. Returns the tokens of leases that were lost, and of
+   * attempts whose cancellation was requested.
+   */
+  async extendLeases(
+    leases: readonly Lease[],
+    leaseMs: number,
+  ): Promise<{ lost: string[]; cancel: string[] }> {
+    if (leases.length === 0) return { lost: [], cancel: [] };
     const keys = [this.keys.inflight];
     const args: (string | number)[] = [leaseMs];
     for (const lease of leases) {
       keys.push(this.keys.hash(lease.id));
       args.push(lease.id, lease.token);
     }
-    return (await this.scripts.run('extendLeases', keys, args)) as string[];
+    const [lost, cancel] = (await this.scripts.run('extendLeases', keys, args)) as [
+      string[],
+      string[],
+    ];
+    return { lost, cancel };
   }
 
-  /** Puts jobs with an expired lease back in their ready list; returns their ids. */
-  async recoverExpired(): Promise<string[]> {
+  /** Jobs with an expired lease: back to their ready list, or ended (see recoverExpired-9.lua). */
+  async recoverExpired(): Promise<Recovered[]> {
     const k = this.keys;
-    return (await this.scripts.run(
+    const reply = (await this.scripts.run(
       'recoverExpired',
-      [k.inflight, k.high, k.low, k.wake],
-      [k.hashPrefix, RECOVER_LIMIT],
-    )) as string[];
+      [
+        k.inflight,
+        k.high,
+        k.low,
+        k.wake,
+        k.index('unfinished'),
+        k.index('failed'),
+        k.index('cancelled'),
+        k.events,
+        k.statsMinutes,
+      ],
+      [
+        k.hashPrefix,
+        RECOVER_LIMIT,
+        this.maxEvents,
+        this.jobs.maxStalls,
+        this.jobs.retention.failedS,
+      ],
+    )) as (string | number)[];
+    const recovered: Recovered[] = [];
+    for (let i = 0; i < reply.length; i += 3) {
+      recovered.push({
+        id: String(reply[i]),
+        outcome: reply[i + 1] as Recovered['outcome'],
+        stallCount: Number(reply[i + 2]),
+      });
+    }
+    return recovered;
   }
 
   /** Hands jobs back to the queue (shutdown); returns how many were still owned. */
-  async release(leases: readonly Lease[]): Promise<number> {
+  async release(leases: readonly HeldLease[]): Promise<number> {
     if (leases.length === 0) return 0;
     const k = this.keys;
-    const keys = [k.inflight, k.high, k.low, k.wake];
-    const args: string[] = [];
+    const keys = [
+      k.inflight,
+      k.high,
+      k.low,
+      k.wake,
+      k.index('unfinished'),
+      k.index('cancelled'),
+      k.events,
+    ];
+    const args: (string | number)[] = [this.maxEvents, this.jobs.retention.failedS];
     for (const lease of leases) {
       keys.push(k.hash(lease.id));
-      args.push(lease.id, lease.token);
+      args.push(lease.id, lease.token, lease.member);
     }
     return Number(await this.scripts.run('releaseJobs', keys, args));
   }
-}
 
-function toTimestamp(value: string | undefined): number | null {
-  if (value === undefined || value === '') return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
+  async cancel(jobId: string): Promise<CancelOutcome> {
+    const k = this.keys;
+    const code = Number(
+      await this.scripts.run(
+        'cancelJob',
+        [
+          k.hash(jobId),
+          k.high,
+          k.low,
+          k.delayed,
+          k.index('unfinished'),
+          k.index('cancelled'),
+          k.events,
+        ],
+        [this.maxEvents, jobId, this.jobs.retention.failedS, k.control],
+      ),
+    );
+    if (code === 1) return 'cancelled';
+    if (code === 2) return 'cancel-requested';
+    if (code === 0) return 'not-cancellable';
+    return 'not-found';
+  }
 
-function parsePayload(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Written by something other than this service: show it as it is.
-    return text;
+  /** Runs finished jobs again as new ones; per id: 1 retried, 0 not retryable, -1 no such job. */
+  async retry(jobIds: readonly string[], filter: RetryFilter): Promise<number[]> {
+    if (jobIds.length === 0) return [];
+    const k = this.keys;
+    const keys = [
+      k.high,
+      k.low,
+      k.wake,
+      k.index('unfinished'),
+      k.index('failed'),
+      k.index('cancelled'),
+      k.events,
+    ];
+    const args: (string | number)[] = [
+      this.maxEvents,
+      filter.withCancelled ? '1' : '0',
+      filter.jobType ?? '',
+      filter.priority ?? '',
+    ];
+    for (const id of jobIds) {
+      keys.push(k.hash(id));
+      args.push(id);
+    }
+    return (await this.scripts.run('retryJobs', keys, args)) as number[];
   }
 }
 
-function toJobRecord(f: Record<string, string>): JobRecord {
-  const record: JobRecord = {
-    job_id: f.job_id,
-    job_type: f.job_type,
-    priority: f.priority as Priority,
-    payload: parsePayload(f.payload),
-    status: f.status as JobStatus,
-    retry_count: Number(f.retry_count ?? 0),
-    created_ts: toTimestamp(f.created_ts),
-    picked_ts: toTimestamp(f.picked_ts),
-    completed_ts: toTimestamp(f.completed_ts),
-    available_after: toTimestamp(f.available_after),
-  };
-  if (f.last_error) record.last_error = f.last_error;
-  return record;
+function dueArgument(job: NewJob): string {
+  if (!job.due) return '';
+  if ('delayMs' in job.due) return job.due.delayMs > 0 ? `+${job.due.delayMs}` : '';
+  return `@${job.due.atMs}`;
 }

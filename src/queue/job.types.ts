@@ -1,6 +1,6 @@
 import type { Priority } from './job-keys';
 
-export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** A job as the status endpoint shows it: the hash's fields, typed. */
@@ -11,12 +11,20 @@ export interface JobRecord {
   payload: unknown;
   status: JobStatus;
   retry_count: number;
+  /** How many times a worker running it was lost (its lease expired). */
+  stall_count: number;
   created_ts: number | null;
   picked_ts: number | null;
   completed_ts: number | null;
+  /** When the next attempt may start (a run_at or a retry's backoff); null once finished. */
   available_after: number | null;
   last_error?: string;
+  /** Set while a processing job's cancellation is under way. */
+  cancel_requested?: boolean;
 }
+
+/** When a new job may first run. */
+export type JobDue = { delayMs: number } | { atMs: number };
 
 export interface NewJob {
   id: string;
@@ -24,6 +32,10 @@ export interface NewJob {
   priority: Priority;
   /** Validated payload, already serialised to JSON. */
   payloadJson: string;
+  /** Absent: ready now. */
+  due?: JobDue;
+  /** The address the job is for (`to` of an e-mail), for the recipient index. */
+  recipient?: string;
 }
 
 /** A job a worker holds a lease on. */
@@ -31,9 +43,14 @@ export interface ClaimedJob {
   id: string;
   token: string;
   type: string;
-  payloadJson: string;
+  /** The payload, parsed. */
+  payload: unknown;
+  /** Its entry in the state indexes (index-members.ts indexMember). */
+  member: string;
   retryCount: number;
   priority: Priority;
+  /** Epoch ms the attempt became due: its created time, run_at or retry time. */
+  readySinceMs: number;
 }
 
 export interface Lease {
@@ -41,10 +58,34 @@ export interface Lease {
   token: string;
 }
 
-export interface ClaimResult {
-  jobs: ClaimedJob[];
-  /** Milliseconds until the earliest job in backoff is due, or null if none waits. */
-  nextDueInMs: number | null;
+/** A lease with what the settle scripts need: the job's index member and, for events, type and priority. */
+export interface HeldLease extends Lease {
+  member: string;
+  type: string;
+  priority: Priority;
 }
 
-export type FailOutcome = 'retry-scheduled' | 'failed' | 'lease-lost';
+export interface ClaimResult {
+  jobs: ClaimedJob[];
+  /** Milliseconds until the earliest delayed job is due, or null if none waits. */
+  nextDueInMs: number | null;
+  /** Milliseconds until a rate-limited job type may start again, or null if none was held back. */
+  throttledForMs: number | null;
+}
+
+export type FailOutcome = 'retry-scheduled' | 'failed' | 'cancelled' | 'lease-lost';
+
+export interface Recovered {
+  id: string;
+  outcome: 'requeued' | 'failed' | 'cancelled';
+  stallCount: number;
+}
+
+export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'not-cancellable' | 'not-found';
+
+/** A job type whose attempts may start at most `limit` times per `windowMs`, across all workers. */
+export interface ClaimThrottle {
+  type: string;
+  limit: number;
+  windowMs: number;
+}

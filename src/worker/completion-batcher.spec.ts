@@ -1,11 +1,17 @@
 import { CompletionBatcher } from './completion-batcher';
-import { Lease } from '../queue/job.types';
+import { HeldLease } from '../queue/job.types';
 
 describe('CompletionBatcher', () => {
-  const lease = (n: number): Lease => ({ id: `job-${n}`, token: `t-${n}` });
+  const lease = (n: number): HeldLease => ({
+    id: `job-${n}`,
+    token: `t-${n}`,
+    member: `m-${n}`,
+    type: 'send_email',
+    priority: 'low',
+  });
 
   it('settles completions made in the same turn with one call, in order', async () => {
-    const calls: Lease[][] = [];
+    const calls: HeldLease[][] = [];
     const batcher = new CompletionBatcher(async (leases) => {
       calls.push(leases);
       return leases.map((l) => l.id !== 'job-2');

@@ -1,7 +1,7 @@
-import { Lease } from '../queue/job.types';
+import { HeldLease } from '../queue/job.types';
 
 interface Pending {
-  lease: Lease;
+  lease: HeldLease;
   resolve: (owned: boolean) => void;
   reject: (error: unknown) => void;
 }
@@ -16,12 +16,12 @@ export class CompletionBatcher {
   private scheduled = false;
 
   constructor(
-    private readonly completeBatch: (leases: Lease[]) => Promise<boolean[]>,
+    private readonly completeBatch: (leases: HeldLease[]) => Promise<boolean[]>,
     private readonly maxBatch = 500,
   ) {}
 
   /** Resolves to whether the lease was still owned when the job was completed. */
-  complete(lease: Lease): Promise<boolean> {
+  complete(lease: HeldLease): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.pending.push({ lease, resolve, reject });
       if (!this.scheduled) {

@@ -1,10 +1,28 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { workerConfig } from '../config/configuration';
+import { emailConfig, workerConfig } from '../config/configuration';
 import { HandlersModule } from '../handlers/handlers.module';
+import { ClaimThrottle } from '../queue/job.types';
 import { QueueModule } from '../queue/queue.module';
-import { WORKER_AUTOSTART } from './worker.constants';
+import { CLAIM_THROTTLE, WORKER_AUTOSTART } from './worker.constants';
 import { WorkerService } from './worker.service';
+
+/**
+ * EMAIL_RATE_LIMIT_PER_S: send_email attempts start at most that often across all
+ * workers. The window is a little longer than a second so that jitter between an
+ * attempt's start and its delivery cannot put one more message in a second as the
+ * receiving server sees it.
+ */
+export const EMAIL_RATE_WINDOW_MS = 1020;
+
+const claimThrottle: Provider = {
+  provide: CLAIM_THROTTLE,
+  inject: [emailConfig.KEY],
+  useFactory: (email: ConfigType<typeof emailConfig>): ClaimThrottle | undefined =>
+    email.rateLimitPerS > 0
+      ? { type: 'send_email', limit: email.rateLimitPerS, windowMs: EMAIL_RATE_WINDOW_MS }
+      : undefined,
+};
 
 @Module({})
 export class WorkerModule {
@@ -26,7 +44,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [QueueModule, HandlersModule],
-      providers: [autostart, WorkerService],
+      providers: [autostart, claimThrottle, WorkerService],
       exports: [WorkerService],
     };
   }

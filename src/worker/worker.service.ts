@@ -11,30 +11,43 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobsConfig, redisConfig, workerConfig } from '../config/configuration';
-import { isPermanentJobError } from '../handlers/job-handler';
+import { isPermanentJobError, retryAfterMs } from '../handlers/job-handler';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
+import { IndexUpkeep } from '../queue/index-upkeep';
 import { JobRepository } from '../queue/job.repository';
+import { ClaimedJob, ClaimThrottle, HeldLease } from '../queue/job.types';
 import { WorkSignal } from '../queue/work-signal';
-import { serverUptimeMs } from '../redis/server-info';
-import { ClaimedJob, Lease } from '../queue/job.types';
+import { WorkerRegistry } from '../queue/worker-registry';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { createRedisConnection, isRedisUnavailableError } from '../redis/redis-connection';
+import { serverUptimeMs } from '../redis/server-info';
+import { tryLock } from '../redis/lock';
 import { backoffDelayMs } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
 import { AttemptOutcome, WorkerEvents } from './worker-events';
-import { IDLE_BLOCK_MS, WORKER_AUTOSTART } from './worker.constants';
+import {
+  CLAIM_THROTTLE,
+  IDLE_BLOCK_MS,
+  UPKEEP_BUDGET,
+  UPKEEP_EVERY_MS,
+  WORKER_AUTOSTART,
+} from './worker.constants';
 
 interface ActiveJob {
-  lease: Lease;
+  job: ClaimedJob;
+  lease: HeldLease;
   abort: AbortController;
   /** Set when the lease was revoked or handed back: the attempt's result is discarded. */
   lost: boolean;
   /** Set once the attempt's outcome is being recorded: a lease "lost" from now on was released by that. */
   settling: boolean;
+  /** Why the attempt was stopped from here, if it was. */
+  stopReason?: 'cancel' | 'timeout';
   done: Promise<void>;
 }
 
-type Outcome = { ok: true } | { ok: false; reason: string; permanent: boolean };
+type Outcome =
+  { ok: true } | { ok: false; reason: string; permanent: boolean; retryAfterMs: number };
 
 const MAX_ERROR_LENGTH = 1000;
 
@@ -42,7 +55,7 @@ const MAX_ERROR_LENGTH = 1000;
  * The claim / process / settle loop. Up to WORKER_CONCURRENCY jobs run at once,
  * each under its own lease; one heartbeat call extends all of them. When nothing
  * is ready the loop blocks in Redis on the wake-up set until a job is submitted,
- * a retry falls due, or IDLE_BLOCK_MS passes.
+ * a scheduled job or retry falls due, or IDLE_BLOCK_MS passes.
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -58,10 +71,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private running = 0;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private claimSeq = 0;
+  private startedTs = 0;
   private loopDone?: Promise<void>;
   private blocking?: Redis;
+  private control?: Redis;
   private heartbeatTimer?: NodeJS.Timeout;
   private recoveryTimer?: NodeJS.Timeout;
+  private upkeepTimer?: NodeJS.Timeout;
   private slotFreed?: () => void;
   private pauseAbort?: AbortController;
   /**
@@ -82,18 +98,21 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.recoveryPausedUntil = Date.now() + this.config.leaseMs;
   };
   private readonly completions = new CompletionBatcher((leases) =>
-    this.repository.complete(leases, this.jobs.retention),
+    this.repository.complete(leases),
   );
 
   constructor(
     private readonly repository: JobRepository,
     private readonly signal: WorkSignal,
+    private readonly registry: WorkerRegistry,
+    private readonly upkeep: IndexUpkeep,
     private readonly handlers: JobHandlerRegistry,
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
     @Inject(jobsConfig.KEY) private readonly jobs: ConfigType<typeof jobsConfig>,
     @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
+    @Inject(CLAIM_THROTTLE) private readonly throttle: ClaimThrottle | undefined,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -115,20 +134,26 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   start(): void {
     if (this.state !== 'idle') throw new Error(`Worker cannot start: it is ${this.state}`);
     this.state = 'running';
+    this.startedTs = Date.now() / 1000;
     this.redis.on('ready', this.onRedisReady);
+    const prefix = this.redisSettings.queuePrefix;
     // Blocking commands hold their connection, so the wait gets one of its own.
     // It queues commands while Redis is away: waiting is all it does.
     this.blocking = createRedisConnection(
       this.redisSettings.url,
-      `${this.redisSettings.queuePrefix}:worker-wait:${process.pid}`,
+      `${prefix}:worker-wait:${process.pid}`,
       { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined },
     );
+    this.listenForCancels(prefix);
     const heartbeatEvery = Math.max(Math.floor(this.config.leaseMs / 3), 100);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatEvery);
     const recoverEvery = Math.min(Math.max(Math.floor(this.config.leaseMs / 2), 250), 15_000);
     this.recoveryTimer = setInterval(() => void this.recover(), recoverEvery);
+    this.upkeepTimer = setTimeout(() => void this.runUpkeep(), UPKEEP_EVERY_MS);
     this.heartbeatTimer.unref();
     this.recoveryTimer.unref();
+    this.upkeepTimer.unref();
+    void this.heartbeat();
     void this.recover();
     this.loopDone = this.loop();
     this.logger.log(`Worker ${this.workerId} started (concurrency ${this.config.concurrency})`);
@@ -142,6 +167,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.state !== 'running') return;
     this.state = 'stopping';
     clearInterval(this.recoveryTimer);
+    clearTimeout(this.upkeepTimer);
     this.redis.off('ready', this.onRedisReady);
     this.wakeFromIdle?.();
     this.blocking?.disconnect();
@@ -159,6 +185,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     if (this.active.size > 0) await this.handBack([...this.active.values()]);
     clearInterval(this.heartbeatTimer);
+    this.control?.disconnect();
+    await this.registry.remove(this.workerId).catch(() => undefined);
     this.state = 'stopped';
     this.logger.log(`Worker ${this.workerId} stopped`);
   }
@@ -174,15 +202,16 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           continue;
         }
         const tokenPrefix = `${this.workerId}:${++this.claimSeq}`;
-        const { jobs, nextDueInMs } = await this.repository.claim(
+        const { jobs, nextDueInMs, throttledForMs } = await this.repository.claim(
           free,
           this.config.leaseMs,
           tokenPrefix,
+          this.throttle,
         );
         if (failures > 0) this.logger.log('Redis reachable again: claiming resumed');
         failures = 0;
         for (const job of jobs) this.begin(job);
-        if (jobs.length === 0) await this.idle(nextDueInMs);
+        if (jobs.length === 0) await this.idle(earliest(nextDueInMs, throttledForMs));
       } catch (error) {
         if (this.state !== 'running') break;
         failures += 1;
@@ -195,18 +224,19 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Blocks until a job is submitted or recovered, the next retry is due, or
+   * Blocks until a job is submitted or recovered, `lookAgainInMs` passes (a
+   * scheduled job or retry falls due, or a rate-limited type may start again), or
    * IDLE_BLOCK_MS passes. Redis checks blocking timeouts on its own timer (every
-   * ~100 ms), so a retry due sooner is signalled from here, on time.
+   * ~100 ms), so a time sooner than that is kept from here, on time.
    */
-  private async idle(nextDueInMs: number | null): Promise<void> {
+  private async idle(lookAgainInMs: number | null): Promise<void> {
     if (this.state !== 'running') return; // stop() came while the claim was in flight
     this.events.emit('idle');
     let dueTimer: NodeJS.Timeout | undefined;
-    if (nextDueInMs !== null && nextDueInMs < IDLE_BLOCK_MS) {
+    if (lookAgainInMs !== null && lookAgainInMs < IDLE_BLOCK_MS) {
       dueTimer = setTimeout(() => {
         this.signal.signal().catch(() => undefined);
-      }, nextDueInMs);
+      }, lookAgainInMs);
     }
     try {
       // While Redis is away the wait sits in the connection's offline queue, which a
@@ -226,7 +256,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private begin(job: ClaimedJob): void {
     const entry = {
-      lease: { id: job.id, token: job.token },
+      job,
+      lease: {
+        id: job.id,
+        token: job.token,
+        member: job.member,
+        type: job.type,
+        priority: job.priority,
+      },
       abort: new AbortController(),
       lost: false,
       settling: false,
@@ -239,27 +276,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async process(job: ClaimedJob, entry: ActiveJob): Promise<void> {
     this.events.emit('attempt', job);
     const startedAt = performance.now();
-    let outcome: Outcome;
-    try {
-      const handler = this.handlers.get(job.type);
-      if (!handler)
-        throw Object.assign(new Error(`no handler for job_type "${job.type}"`), {
-          code: 'JOB.PERMANENT_FAILURE',
-        });
-      await handler.instance.handle({
-        jobId: job.id,
-        payload: JSON.parse(job.payloadJson) as unknown,
-        attempt: job.retryCount + 1,
-        signal: entry.abort.signal,
-      });
-      outcome = { ok: true };
-    } catch (error) {
-      outcome = {
-        ok: false,
-        reason: describe(error).slice(0, MAX_ERROR_LENGTH),
-        permanent: isPermanentJobError(error),
-      };
-    }
+    const outcome = await this.attempt(job, entry);
     const runMs = performance.now() - startedAt;
     this.running -= 1;
     this.slotFreed?.();
@@ -276,6 +293,56 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       runMs,
       error: outcome.ok ? undefined : outcome.reason,
     });
+  }
+
+  /**
+   * Runs the handler. An attempt past JOB_ATTEMPT_TIMEOUT_MS is aborted and counts
+   * as failed at once, even if its handler ignores the signal and never returns.
+   */
+  private async attempt(job: ClaimedJob, entry: ActiveJob): Promise<Outcome> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const handler = this.handlers.get(job.type);
+      if (!handler)
+        throw Object.assign(new Error(`no handler for job_type "${job.type}"`), {
+          code: 'JOB.PERMANENT_FAILURE',
+        });
+      const run = handler.instance.handle({
+        jobId: job.id,
+        payload: job.payload,
+        attempt: job.retryCount + 1,
+        signal: entry.abort.signal,
+      });
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          entry.stopReason ??= 'timeout';
+          entry.abort.abort(new Error('attempt timed out'));
+          resolve();
+        }, this.jobs.attemptTimeoutMs);
+      });
+      run.catch(() => undefined); // settled below, or abandoned after a timeout
+      await Promise.race([run, timedOut]);
+      if (entry.stopReason === 'timeout') throw new Error('aborted');
+      return { ok: true };
+    } catch (error) {
+      return {
+        ok: false,
+        reason: this.failureReason(entry, error),
+        permanent: isPermanentJobError(error),
+        retryAfterMs: retryAfterMs(error),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failureReason(entry: ActiveJob, error: unknown): string {
+    if (entry.stopReason === 'timeout') {
+      return `timeout: the attempt ran longer than JOB_ATTEMPT_TIMEOUT_MS (${this.jobs.attemptTimeoutMs} ms)`;
+    }
+    if (entry.stopReason === 'cancel')
+      return 'cancelled: the attempt was aborted by a cancel request';
+    return describe(error).slice(0, MAX_ERROR_LENGTH);
   }
 
   /** Records the attempt's outcome; retried while Redis is unreachable and the lease is ours. */
@@ -296,27 +363,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             return 'discarded';
           }
           return 'success';
-        } else {
-          const retry = job.retryCount + 1;
-          const result = await this.repository.fail(
-            entry.lease,
-            outcome.reason,
-            {
-              maxRetries: this.jobs.maxRetries,
-              delayMs: backoffDelayMs(this.jobs.backoffBaseMs, retry),
-              permanent: outcome.permanent,
-            },
-            this.jobs.retention,
-          );
-          this.logger.debug(
-            `Job ${job.id}: attempt ${retry} failed (${outcome.reason}): ${result}`,
-          );
-          return result === 'retry-scheduled'
-            ? 'retry'
-            : result === 'failed'
-              ? 'failed'
-              : 'discarded';
         }
+        const retry = job.retryCount + 1;
+        const result = await this.repository.fail(entry.lease, outcome.reason, {
+          delayMs: Math.max(backoffDelayMs(this.jobs.backoffBaseMs, retry), outcome.retryAfterMs),
+          permanent: outcome.permanent,
+        });
+        this.logger.debug(`Job ${job.id}: attempt ${retry} failed (${outcome.reason}): ${result}`);
+        return result === 'retry-scheduled'
+          ? 'retry'
+          : result === 'lease-lost'
+            ? 'discarded'
+            : result;
       } catch (error) {
         if (entry.lost || !isRedisUnavailableError(error)) {
           // The lease will expire and the job will be recovered: nothing is lost.
@@ -328,21 +386,71 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /** Cancel requests reach running attempts at once over the queue's control channel. */
+  private listenForCancels(prefix: string): void {
+    const channel = this.repository.keys.control;
+    this.control = createRedisConnection(
+      this.redisSettings.url,
+      `${prefix}:worker-control:${process.pid}`,
+      {
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        commandTimeout: undefined,
+      },
+    );
+    this.control.on('message', (from: string, message: string) => {
+      if (from !== channel || !message.startsWith('cancel ')) return;
+      const jobId = message.slice('cancel '.length);
+      for (const entry of this.active.values()) {
+        if (entry.lease.id === jobId) this.cancelAttempt(entry);
+      }
+    });
+    this.control.subscribe(channel).catch((error: unknown) => {
+      this.logger.warn(`Cannot listen for cancel requests: ${describe(error)}`);
+    });
+  }
+
+  private cancelAttempt(entry: ActiveJob): void {
+    if (entry.settling || entry.lost || entry.stopReason) return;
+    entry.stopReason = 'cancel';
+    entry.abort.abort(new Error('job cancelled'));
+    this.logger.log(`Job ${entry.lease.id}: cancel requested, attempt aborted`);
+  }
+
   private async heartbeat(): Promise<void> {
+    await this.registry
+      .heartbeat(
+        {
+          id: this.workerId,
+          host: hostname(),
+          pid: process.pid,
+          concurrency: this.config.concurrency,
+          active: this.running,
+          started_ts: this.startedTs,
+        },
+        this.config.leaseMs * 2,
+      )
+      .catch((error: unknown) =>
+        this.logger.debug(`Presence heartbeat failed: ${describe(error)}`),
+      );
     if (this.active.size === 0) return;
     const entries = [...this.active.values()].filter((e) => !e.lost);
     try {
-      const lostTokens = await this.repository.extendLeases(
+      const { lost, cancel } = await this.repository.extendLeases(
         entries.map((e) => e.lease),
         this.config.leaseMs,
       );
-      for (const token of lostTokens) {
+      for (const token of lost) {
         const entry = this.active.get(token);
         // A settling attempt's lease was just released by its own complete/fail call.
         if (!entry || entry.settling) continue;
         entry.lost = true;
         entry.abort.abort(new Error('lease lost'));
         this.logger.warn(`Job ${entry.lease.id}: lease lost (expired and recovered elsewhere)`);
+      }
+      for (const token of cancel) {
+        const entry = this.active.get(token);
+        if (entry) this.cancelAttempt(entry);
       }
     } catch (error) {
       this.logger.debug(`Heartbeat failed: ${describe(error)}`);
@@ -356,11 +464,36 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // deadlines passed while it was down; their workers may be alive and about to
       // heartbeat. This also covers a worker that first connected after the restart.
       if ((await serverUptimeMs(this.redis)) < this.config.leaseMs) return;
-      const ids = await this.repository.recoverExpired();
-      if (ids.length > 0) this.logger.warn(`Recovered ${ids.length} job(s) whose lease expired`);
+      const recovered = await this.repository.recoverExpired();
+      for (const { id, outcome, stallCount } of recovered) {
+        if (outcome === 'failed') {
+          this.logger.warn(`Job ${id}: its worker was lost ${stallCount} times, the job failed`);
+        } else {
+          this.logger.warn(`Job ${id}: lease expired (worker lost), job ${outcome}`);
+        }
+      }
     } catch (error) {
       this.logger.debug(`Recovery check failed: ${describe(error)}`);
     }
+  }
+
+  /**
+   * Index upkeep (expired jobs' entries): one worker at a time, under a short lock;
+   * again soon while it has more to do than one round's budget.
+   */
+  private async runUpkeep(): Promise<void> {
+    let more = false;
+    try {
+      const lock = this.repository.keys.lock('upkeep');
+      if (await tryLock(this.redis, lock, this.workerId, UPKEEP_EVERY_MS * 3)) {
+        more = (await this.upkeep.run(UPKEEP_BUDGET)).more;
+      }
+    } catch (error) {
+      this.logger.debug(`Index upkeep failed: ${describe(error)}`);
+    }
+    if (this.state !== 'running') return;
+    this.upkeepTimer = setTimeout(() => void this.runUpkeep(), more ? 50 : UPKEEP_EVERY_MS);
+    this.upkeepTimer.unref();
   }
 
   private async handBack(entries: ActiveJob[]): Promise<void> {
@@ -370,7 +503,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     try {
       const released = await this.repository.release(entries.map((e) => e.lease));
-      this.logger.warn(`Shutdown timeout: handed ${released} unfinished job(s) back to the queue`);
+      this.logger.log(`Shutdown timeout: handed ${released} unfinished job(s) back to the queue`);
     } catch (error) {
       this.logger.error(
         `Could not hand back ${entries.length} job(s) (${describe(error)}); they return to the queue when their lease expires`,
@@ -386,6 +519,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // interrupted by stop()
     }
   }
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }
 
 function describe(error: unknown): string {

@@ -1,28 +1,51 @@
 --[[
   release: a stopping worker hands back jobs it could not finish within its
   shutdown timeout. Each job whose lease the caller still holds goes back to the
-  consuming end of its ready list (status pending), to run next elsewhere.
+  consuming end of its ready list (status pending), to run next elsewhere; one
+  whose cancellation was requested ends cancelled instead. Not a stall: the worker
+  said goodbye.
 
   KEYS[1]     in-flight set        <prefix>:inflight
   KEYS[2]     ready list, high     <prefix>:queue:high
   KEYS[3]     ready list, low      <prefix>:queue:low
   KEYS[4]     wake-up set          <prefix>:wake
-  KEYS[4+i]   job i's hash         <prefix>:hash:<id>     (i = 1..n)
+  KEYS[5]     unfinished index     <prefix>:index:unfinished
+  KEYS[6]     cancelled index      <prefix>:index:cancelled
+  KEYS[7]     events stream        <prefix>:events
+  KEYS[7+i]   job i's hash         <prefix>:hash:<id>     (i = 1..n)
 
-  ARGV[2i-1]  job i's id
-  ARGV[2i]    job i's lease token
+  ARGV[1]     events stream length (0 = no events)
+  ARGV[2]     retention of cancelled jobs, seconds (0 = keep forever)
+  ARGV[3i..3i+2]  job i: id, lease token, index member
 
-  Output: number of jobs handed back
+  Output: number of jobs handed back to the queue
 ]]
 local rcall = redis.call
---- @include "requeue"
+--- @include "time"
+--- @include "events"
+--- @include "finish"
 
+local maxEvents, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
 local released = 0
-for i = 1, #KEYS - 4 do
-  local id, token, jobKey = ARGV[2 * i - 1], ARGV[2 * i], KEYS[4 + i]
-  if rcall('HGET', jobKey, 'lease_token') == token then
+local ts = epochSeconds(nowMs())
+for i = 1, #KEYS - 7 do
+  local id, token, jobKey = ARGV[3 * i], ARGV[3 * i + 1], KEYS[7 + i]
+  local f = rcall('HMGET', jobKey, 'lease_token', 'priority', 'job_type', 'cancel_requested',
+    'created_ts')
+  if f[1] == token then
     rcall('ZREM', KEYS[1], id)
-    released = released + requeue(jobKey, KEYS[2], KEYS[3], id)
+    if f[4] == '1' then
+      finishJob(jobKey, 'cancelled', ts, KEYS[5], KEYS[6], ARGV[3 * i + 2], f[5], retention, {})
+      emitEvent(KEYS[7], maxEvents, 'cancelled', id, f[3], f[2], ts)
+    else
+      rcall('HSET', jobKey, 'status', 'pending', 'lease_token', '')
+      if f[2] == 'high' then
+        rcall('RPUSH', KEYS[2], id)
+      else
+        rcall('RPUSH', KEYS[3], id)
+      end
+      released = released + 1
+    end
   end
 end
 if released > 0 then

@@ -5,17 +5,14 @@
   different request is refused. One atomic step, so two concurrent requests with
   one key never both create jobs.
 
-  KEYS[1]          wake-up set             <prefix>:wake
-  KEYS[2]          idempotency record      <prefix>:idempotency:<scope hash>
-  KEYS[2i+1]       job i's hash            <prefix>:hash:<id>        (i = 1..n)
-  KEYS[2i+2]       job i's ready list      <prefix>:queue:<priority>
+  KEYS[1..4]       as submit: wake-up set, delayed set, unfinished index, events stream
+  KEYS[5]          idempotency record      <prefix>:idempotency:<scope hash>
+  KEYS[3i+3..3i+5] job i's hash, ready list, recipient bucket (i = 1..n), as submit
 
-  ARGV[1]          request fingerprint (hash of the canonical request)
-  ARGV[2]          how long the key is remembered, seconds
-  ARGV[4i-1]       job i's id
-  ARGV[4i]         job i's job_type
-  ARGV[4i+1]       job i's priority (high | low)
-  ARGV[4i+2]       job i's payload (JSON text)
+  ARGV[1]          events stream length (0 = no events)
+  ARGV[2]          request fingerprint (hash of the canonical request)
+  ARGV[3]          how long the key is remembered, seconds
+  ARGV[7i-3..7i+3] job i's arguments, as submit
 
   Output:
     { 1 }                  created
@@ -24,13 +21,12 @@
     { -1 }                 one of the new ids already exists; nothing was written
 ]]
 local rcall = redis.call
---- @include "time"
 --- @include "createJobs"
 
-local record = rcall('GET', KEYS[2])
+local record = rcall('GET', KEYS[5])
 if record then
   local sep = string.find(record, '\n', 1, true)
-  if string.sub(record, 1, sep - 1) ~= ARGV[1] then
+  if string.sub(record, 1, sep - 1) ~= ARGV[2] then
     return { -2 }
   end
   local out = { 2 }
@@ -40,13 +36,13 @@ if record then
   return out
 end
 
-local n = (#KEYS - 2) / 2
-if not createJobs(3, 3, n, KEYS[1]) then
+local n = (#KEYS - 5) / 3
+if not createJobs(6, 4, n, tonumber(ARGV[1])) then
   return { -1 }
 end
 local ids = {}
 for i = 0, n - 1 do
-  ids[#ids + 1] = ARGV[3 + 4 * i]
+  ids[#ids + 1] = ARGV[4 + 7 * i]
 end
-rcall('SET', KEYS[2], ARGV[1] .. '\n' .. table.concat(ids, ','), 'EX', tonumber(ARGV[2]))
+rcall('SET', KEYS[5], ARGV[2] .. '\n' .. table.concat(ids, ','), 'EX', tonumber(ARGV[3]))
 return { 1 }

@@ -1,0 +1,129 @@
+--[[
+  claim: promotes due jobs (retries and scheduled jobs), then takes up to ARGV[2]
+  ready jobs, strictly high before low, FIFO within a priority. In the same atomic
+  step each taken job is marked processing, given a lease token (stored in its
+  hash) and put in the in-flight set scored by its lease deadline: a worker killed
+  at any instant loses nothing (an expired lease is recovered by recover-expired).
+
+  A rate-limited job type (ARGV[7]) starts at most ARGV[8] attempts in any ARGV[9]
+  ms, across every worker: the start times live in KEYS[7]. A job of that type
+  met while the window is full goes back where it was, with the jobs popped after
+  it, and claiming from that list stops (the jobs keep their order); the caller
+  learns how long to wait instead of polling.
+
+  KEYS[1] ready list, high     <prefix>:queue:high
+  KEYS[2] ready list, low      <prefix>:queue:low
+  KEYS[3] delayed set          <prefix>:delayed
+  KEYS[4] in-flight set        <prefix>:inflight
+  KEYS[5] wake-up set          <prefix>:wake
+  KEYS[6] events stream        <prefix>:events
+  KEYS[7] rate window          <prefix>:throttle:<job type>   (unused without ARGV[7])
+
+  ARGV[1] job hash key prefix  <prefix>:hash:   (ids are only known once popped; the
+                                                 hashes share the queue's hash tag)
+  ARGV[2] most jobs to claim (free slots of the worker)
+  ARGV[3] lease duration, ms
+  ARGV[4] lease token prefix, unique per call (worker id and call sequence)
+  ARGV[5] most due jobs to promote in this call
+  ARGV[6] events stream length (0 = no events)
+  ARGV[7] rate-limited job type ('' = none)
+  ARGV[8] attempts of that type allowed per window
+  ARGV[9] window, ms
+
+  Output: { nextDueInMs, throttledForMs,
+            id1, token1, job_type1, payload1, retry_count1, priority1, ready_since1, id2, ... }
+    nextDueInMs:    ms until the earliest delayed job is due, or -1 if none
+    throttledForMs: ms until the rate-limited type may start again, or -1 if not held back
+    ready_since:    epoch seconds the attempt became due (its run_at or retry time, else created_ts)
+]]
+local rcall = redis.call
+--- @include "time"
+--- @include "events"
+--- @include "promoteDue"
+
+local highKey, lowKey, delayedKey, inflightKey, wakeKey, eventsKey, windowKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local hashPrefix, maxJobs, leaseMs, tokenPrefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local maxEvents, limitedType = tonumber(ARGV[6]), ARGV[7]
+
+local now = nowMs()
+promoteDue(delayedKey, highKey, lowKey, hashPrefix, now, tonumber(ARGV[5]))
+
+local windowLimit, windowMs, windowUsed = 0, 0, 0
+if limitedType ~= '' then
+  windowLimit, windowMs = tonumber(ARGV[8]), tonumber(ARGV[9])
+  rcall('ZREMRANGEBYSCORE', windowKey, '-inf', now - windowMs)
+  windowUsed = rcall('ZCARD', windowKey)
+end
+
+local out = { -1, -1 }
+local claimed = 0
+local throttled = false
+local deadline = now + leaseMs
+local pickedTs = epochSeconds(now)
+
+for _, listKey in ipairs({ highKey, lowKey }) do
+  if claimed < maxJobs then
+    local ids = rcall('RPOP', listKey, maxJobs - claimed)
+    if ids then
+      for n, id in ipairs(ids) do
+        local jobKey = hashPrefix .. id
+        local f = rcall('HMGET', jobKey, 'job_type', 'payload', 'retry_count', 'priority',
+          'status', 'created_ts', 'available_after')
+        if f[1] == limitedType and windowUsed >= windowLimit then
+          -- Back to the consuming end, in the order they were popped.
+          for j = #ids, n, -1 do
+            rcall('RPUSH', listKey, ids[j])
+          end
+          local oldest = rcall('ZRANGE', windowKey, 0, 0, 'WITHSCORES')
+          local wait = 1
+          if oldest[2] then
+            wait = math.max(1, tonumber(oldest[2]) + windowMs - now)
+          end
+          if out[2] < 0 or wait < out[2] then
+            out[2] = wait
+          end
+          throttled = true
+          break
+        end
+        -- A popped id whose hash is gone (removed by hand) or that is not pending has nothing to run.
+        if f[1] and f[5] == 'pending' then
+          claimed = claimed + 1
+          local token = tokenPrefix .. ':' .. claimed
+          if f[1] == limitedType then
+            windowUsed = windowUsed + 1
+            rcall('ZADD', windowKey, now, token)
+            rcall('PEXPIRE', windowKey, windowMs)
+          end
+          rcall('HSET', jobKey, 'status', 'processing', 'picked_ts', pickedTs, 'lease_token', token)
+          rcall('ZADD', inflightKey, deadline, id)
+          local readySince = f[7]
+          if not readySince or readySince == '' then
+            readySince = f[6]
+          end
+          local retries = tonumber(f[3] or '0')
+          emitEvent(eventsKey, maxEvents, 'processing', id, f[1], f[4], pickedTs, 'attempt', retries + 1)
+          out[#out + 1] = id
+          out[#out + 1] = token
+          out[#out + 1] = f[1]
+          out[#out + 1] = f[2]
+          out[#out + 1] = retries
+          out[#out + 1] = f[4]
+          out[#out + 1] = readySince
+        end
+      end
+    end
+  end
+end
+
+-- Pass the baton: work is left for another idle worker (not when it is held back by
+-- the rate limit: a woken worker could not start it either).
+if claimed > 0 and not throttled and (rcall('LLEN', highKey) > 0 or rcall('LLEN', lowKey) > 0) then
+  rcall('ZADD', wakeKey, 0, 'w')
+end
+
+local nextDue = rcall('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')
+if nextDue[2] then
+  out[1] = math.max(1, tonumber(nextDue[2]) - now)
+end
+return out
