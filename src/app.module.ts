@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { configModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { OperationsModule } from './operations/operations.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
 import { WorkerModule } from './worker/worker.module';
@@ -17,6 +18,7 @@ export class AppModule {
         RedisModule,
         SecurityModule,
         JobsModule,
+        OperationsModule,
         HealthModule,
         WorkerModule.inApiProcess(),
       ],

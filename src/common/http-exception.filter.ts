@@ -15,6 +15,8 @@ const JOB_ERROR_STATUS: Record<string, number> = {
   [JobErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [JobErrorCode.IdConflict]: HttpStatus.CONFLICT,
   [JobErrorCode.IdempotencyMismatch]: HttpStatus.CONFLICT,
+  [JobErrorCode.NotCancellable]: HttpStatus.CONFLICT,
+  [JobErrorCode.NotRetryable]: HttpStatus.CONFLICT,
 };
 
 interface ErrorBody {

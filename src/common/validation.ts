@@ -74,6 +74,10 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A route whose body is optional (POST /jobs/retry-failed) takes no body as `{}`.
+    if (metadata.type === 'body' && value === undefined && isOptionalBody(metadata.metatype)) {
+      value = {};
+    }
     if (
       metadata.type === 'body' &&
       (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -86,4 +90,11 @@ export class AppValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+}
+
+/** Marks a body DTO class whose whole body may be omitted. */
+export const OPTIONAL_BODY = Symbol('optionalBody');
+
+function isOptionalBody(metatype: unknown): boolean {
+  return typeof metatype === 'function' && OPTIONAL_BODY in metatype;
 }

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApiBadRequestResponse,
@@ -33,6 +22,7 @@ import { SubmitJobDto } from './dto/submit-job.dto';
 import { SubmitJobsDto } from './dto/submit-jobs.dto';
 import { JobStatusDto, SubmitJobResponseDto, SubmitJobsResponseDto } from './dto/job-responses.dto';
 import { IdempotencyOptions, JobsService } from './jobs.service';
+import { jobIdPipe } from './job-id.pipe';
 import { JobRecord } from '../queue/job.types';
 
 const unavailable = {
@@ -117,12 +107,6 @@ function idempotency(
   }
   return { key, principal: request.principal ?? 'anonymous' };
 }
-
-const jobIdPipe = new ParseUUIDPipe({
-  version: '4',
-  exceptionFactory: () =>
-    validationException([{ field: 'job_id', message: 'job_id must be a UUID v4' }]),
-});
 
 @ApiTags('jobs')
 @ApiSecurity('bearer')

@@ -40,6 +40,13 @@ export class JobStatusDto {
   @ApiProperty({ example: 0, description: 'Failed attempts so far (at most JOB_MAX_RETRIES).' })
   readonly retry_count!: number;
 
+  @ApiProperty({
+    example: 0,
+    description:
+      'How many times a worker running the job was lost (its lease expired); past JOB_MAX_STALLS the job fails.',
+  })
+  readonly stall_count!: number;
+
   @ApiProperty({ example: 1732745000.123, type: Number, nullable: true, description: TS })
   readonly created_ts!: number | null;
 
@@ -58,7 +65,7 @@ export class JobStatusDto {
     example: null,
     type: Number,
     nullable: true,
-    description: `Earliest time of the next attempt after a failure. ${TS}`,
+    description: `Earliest time of the next attempt (its run_at, or a retry's backoff); null once finished. ${TS}`,
   })
   readonly available_after!: number | null;
 
@@ -67,4 +74,11 @@ export class JobStatusDto {
     description: 'Reason of the last failed attempt.',
   })
   readonly last_error?: string;
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      'Present while a processing job is being cancelled (POST /jobs/{job_id}/cancel answered 202).',
+  })
+  readonly cancel_requested?: boolean;
 }

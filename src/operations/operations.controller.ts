@@ -1,0 +1,229 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { JobStatusDto } from '../jobs/dto/job-responses.dto';
+import { jobIdPipe } from '../jobs/job-id.pipe';
+import { JobRecord } from '../queue/job.types';
+import { QueueStatsSnapshot } from '../queue/queue-stats';
+import { DeletedResponseDto, PurgeDto, RetriedResponseDto, RetryFailedDto } from './dto/bulk.dto';
+import { ListJobsQuery } from './dto/list-jobs.query';
+import { JobListDto, StatsDto } from './dto/operations-responses.dto';
+import { JobList, OperationsService } from './operations.service';
+
+const JOB_ID = '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11';
+
+const unavailable = {
+  type: ErrorResponseDto,
+  description: 'Redis is unreachable; nothing was changed. Retry later.',
+  example: {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: 'The job store is unavailable; retry shortly',
+  },
+};
+
+const badJobId = {
+  type: ErrorResponseDto,
+  description: 'The id is not a UUID.',
+  example: {
+    statusCode: 400,
+    error: 'Bad Request',
+    message: 'job_id must be a UUID v4',
+    errors: [{ field: 'job_id', message: 'job_id must be a UUID v4' }],
+  },
+};
+
+const notFound = {
+  type: ErrorResponseDto,
+  description: 'No such job (never submitted, or expired after its retention period).',
+  example: {
+    statusCode: 404,
+    error: 'Not Found',
+    message: `job ${JOB_ID} not found`,
+    code: 'JOB.NOT_FOUND',
+  },
+};
+
+@ApiTags('operations')
+@ApiSecurity('bearer')
+@ApiSecurity('api-key')
+@ApiServiceUnavailableResponse(unavailable)
+@Controller()
+export class OperationsController {
+  constructor(private readonly operations: OperationsService) {}
+
+  @Get('jobs')
+  @ApiOperation({
+    summary: 'Find jobs',
+    description:
+      'Newest first by created_ts (ties by job_id), only jobs matching every given filter. Follow ' +
+      'next_cursor until it is null to see every job that matched throughout exactly once.',
+  })
+  @ApiOkResponse({ type: JobListDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'An unknown parameter or a bad value; each is named in `errors`.',
+    example: {
+      statusCode: 400,
+      error: 'Bad Request',
+      message:
+        'status must be one of the following values: pending, processing, completed, failed, cancelled',
+      errors: [
+        {
+          field: 'status',
+          message:
+            'status must be one of the following values: pending, processing, completed, failed, cancelled',
+        },
+      ],
+    },
+  })
+  list(@Query() query: ListJobsQuery): Promise<JobList> {
+    return this.operations.list(query);
+  }
+
+  @Get('stats')
+  @ApiOperation({
+    summary: 'Queue statistics',
+    description:
+      'Counts per state (exact at the moment of the call), how long the next job in line has waited, ' +
+      'completed and failed per minute over the last hour, and the live workers.',
+  })
+  @ApiOkResponse({ type: StatsDto })
+  stats(): Promise<QueueStatsSnapshot> {
+    return this.operations.snapshot();
+  }
+
+  @Post('jobs/retry-failed')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Retry every failed job',
+    description:
+      'Every failed job matching the optional filters (up to `max`, oldest first) runs again as a new ' +
+      'job would: pending, retry_count 0, last_error kept. The body may be omitted.',
+  })
+  @ApiBody({ type: RetryFailedDto, required: false })
+  @ApiOkResponse({ type: RetriedResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A bad filter; nothing was changed.',
+    example: {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'max must not be greater than 100000',
+      errors: [{ field: 'max', message: 'max must not be greater than 100000' }],
+    },
+  })
+  retryFailed(@Body() dto: RetryFailedDto): Promise<{ retried: number }> {
+    return this.operations.retryFailed(dto);
+  }
+
+  @Post('jobs/purge')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Delete finished jobs',
+    description:
+      'Deletes jobs in the given finished state whose completed_ts is at least older_than_s seconds ago ' +
+      '(all of them without it). Works in chunks; safe while workers run.',
+  })
+  @ApiOkResponse({ type: DeletedResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description:
+      'status is not completed, failed or cancelled, or older_than_s is not an integer >= 0.',
+    example: {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'status must be one of the following values: completed, failed, cancelled',
+      errors: [
+        {
+          field: 'status',
+          message: 'status must be one of the following values: completed, failed, cancelled',
+        },
+      ],
+    },
+  })
+  purge(@Body() dto: PurgeDto): Promise<{ deleted: number }> {
+    return this.operations.purge(dto.status, dto.older_than_s);
+  }
+
+  @Get('jobs/:job_id')
+  @ApiOperation({ summary: "A job's status and metadata (as GET /jobs/status/{job_id})" })
+  @ApiOkResponse({ type: JobStatusDto })
+  @ApiBadRequestResponse(badJobId)
+  @ApiNotFoundResponse(notFound)
+  find(@Param('job_id', jobIdPipe) jobId: string): Promise<JobRecord> {
+    return this.operations.find(jobId);
+  }
+
+  @Post('jobs/:job_id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a job',
+    description:
+      'A pending job (ready, scheduled or waiting for a retry) is cancelled at once and never runs (200). ' +
+      'A processing job has its attempt aborted within a second and ends cancelled, never retried (202); ' +
+      'if the attempt had already finished, it keeps that outcome.',
+  })
+  @ApiOkResponse({ type: JobStatusDto, description: 'Cancelled.' })
+  @ApiAcceptedResponse({
+    type: JobStatusDto,
+    description: 'The job is processing: its attempt is being aborted (`cancel_requested: true`).',
+  })
+  @ApiBadRequestResponse(badJobId)
+  @ApiNotFoundResponse(notFound)
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The job already finished (completed, failed or cancelled).',
+    example: {
+      statusCode: 409,
+      error: 'Conflict',
+      message: `job ${JOB_ID} is completed and cannot be cancelled`,
+      code: 'JOB.NOT_CANCELLABLE',
+    },
+  })
+  async cancel(
+    @Param('job_id', jobIdPipe) jobId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JobRecord> {
+    const { accepted, job } = await this.operations.cancel(jobId);
+    if (accepted) void reply.status(202);
+    return job;
+  }
+
+  @Post('jobs/:job_id/retry')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Retry a failed or cancelled job',
+    description:
+      'The job runs again as a new one would: pending, retry_count 0 (a full retry budget), last_error ' +
+      'kept, queued at the back of its priority.',
+  })
+  @ApiOkResponse({ type: JobStatusDto })
+  @ApiBadRequestResponse(badJobId)
+  @ApiNotFoundResponse(notFound)
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The job is not failed or cancelled.',
+    example: {
+      statusCode: 409,
+      error: 'Conflict',
+      message: `job ${JOB_ID} is pending: only failed or cancelled jobs can be retried`,
+      code: 'JOB.NOT_RETRYABLE',
+    },
+  })
+  retry(@Param('job_id', jobIdPipe) jobId: string): Promise<JobRecord> {
+    return this.operations.retry(jobId);
+  }
+}
