@@ -134,7 +134,8 @@ async function main() {
         (r.name === 'bulk' ? `, ${r.perJob.toFixed(1)} µs per job` : ''),
     );
     console.log(`profile ${join(OUT, r.name, r.file)} (${r.frames.totalMs.toFixed(0)} ms busy)`);
-    for (const [frame, pct] of r.frames.rows) console.log(`  ${pct.toFixed(1).padStart(5)} %  ${frame}`);
+    for (const [frame, pct] of r.frames.rows)
+      console.log(`  ${pct.toFixed(1).padStart(5)} %  ${frame}`);
   }
 }
 

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ValidationModule } from './common/validation/validation.module';
 import { configModule } from './config/config.module';
+import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { RedisModule } from './redis/redis.module';
@@ -15,9 +17,11 @@ export class AppModule {
       imports: [
         configModule(),
         RedisModule,
+        ValidationModule,
         SecurityModule,
         JobsModule,
         HealthModule,
+        DocsModule,
         WorkerModule.inApiProcess(),
       ],
     };

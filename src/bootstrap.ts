@@ -2,16 +2,23 @@ import { INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { errorBody, ErrorCode } from './common/error-body';
 import { HttpErrorFilter } from './common/http-exception.filter';
-import { AppValidationPipe } from './common/validation';
-import { Env, EnvValidationError, LOG_LEVELS, LogLevelName, loadEnv } from './config/env';
+import { BODY_LIMIT_BYTES, URL_LIMIT_BYTES } from './common/http-limits';
+import {
+  Env,
+  EnvValidationError,
+  LOG_LEVELS,
+  LogLevelName,
+  loadEnv,
+  TrustProxy,
+} from './config/env';
 import { securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
-import { installHttpSecurity } from './security/http-security';
-import { RateLimiter } from './security/rate-limiter';
+import { installSecurityHeaders } from './security/security-headers';
 
-/** Largest request body accepted (413 above it). A full bulk submission of 1,000 e-mails fits. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES, URL_LIMIT_BYTES };
 
 /** Reads `.env` (if any) and the environment; a bad value ends the process naming the variable. */
 export function loadEnvOrExit(): Env {
@@ -37,8 +44,36 @@ export function logLevels(upTo: LogLevelName): LogLevel[] {
  */
 export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 
-export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers over 16 KiB,
+ * a malformed request line): answered in the API's error shape, then the socket is closed.
+ */
+function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const body =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? errorBody(431, ErrorCode.HeadersTooLarge, 'The request line and headers exceed 16 KiB')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? errorBody(408, ErrorCode.BadRequest, 'The request took too long to arrive')
+        : errorBody(400, ErrorCode.BadRequest, 'The request is not valid HTTP');
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+export function createFastifyAdapter(
+  trustProxy: TrustProxy = loadEnv(process.env).security.trustProxy,
+): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    // A path parameter may be as long as the URL: the route validates it (job_id: 400).
+    maxParamLength: URL_LIMIT_BYTES,
+    trustProxy,
+    clientErrorHandler,
+  });
 }
 
 /** Everything main.ts and the e2e tests both apply to the HTTP application. */
@@ -58,14 +93,25 @@ export function configureHttpApp(app: NestFastifyApplication): void {
         // Invalid UTF-8 is refused, not silently replaced with U+FFFD.
         text = utf8.decode(body);
       } catch {
-        done(Object.assign(new Error('Body is not valid UTF-8'), { statusCode: 400 }), undefined);
+        const error = new Error('body is not valid UTF-8');
+        done(Object.assign(error, { statusCode: 400, code: ErrorCode.InvalidUtf8 }), undefined);
         return;
       }
       void parseJson(request, text, done);
     },
   );
-  installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(RateLimiter));
-  app.useGlobalPipes(new AppValidationPipe());
+  // The whole request target is limited (414); shorter ones reach their route.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.raw.url !== undefined && request.raw.url.length > URL_LIMIT_BYTES) {
+      const body = errorBody(
+        414,
+        ErrorCode.UriTooLong,
+        `The URL is longer than ${URL_LIMIT_BYTES} bytes`,
+      );
+      return reply.code(414).type('application/json; charset=utf-8').send(body);
+    }
+  });
+  installSecurityHeaders(app, app.get<Env['security']>(securityConfig.KEY));
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);
 }

@@ -1,36 +1,54 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-import { JobError, JobErrorCode } from '../queue/job.errors';
 import { isRedisUnavailableError } from '../redis/redis-connection';
-
-const JOB_ERROR_STATUS: Record<string, number> = {
-  [JobErrorCode.NotFound]: HttpStatus.NOT_FOUND,
-  [JobErrorCode.IdConflict]: HttpStatus.CONFLICT,
-  [JobErrorCode.IdempotencyMismatch]: HttpStatus.CONFLICT,
-};
-
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  [extra: string]: unknown;
-}
-
-function body(statusCode: number, message: string, extra: Record<string, unknown> = {}): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...extra };
-}
+import { ApiError, ErrorBody, errorBody, ErrorCode, reasonPhrase } from './error-body';
+import { DOMAIN_ERROR_STATUS } from './error-status';
+import { BODY_LIMIT_BYTES } from './http-limits';
 
 /**
- * Turns every error into a JSON body of one shape. Internal details (stack
- * traces, Redis messages) are logged, never sent.
+ * Fastify's own request errors, by their code: status, our code and a fixed message
+ * (theirs may quote the URL or the body, which an error never echoes).
+ */
+const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    ErrorCode.UnsupportedMediaType,
+    'Send the body as JSON with the header Content-Type: application/json',
+  ],
+  FST_ERR_CTP_INVALID_TYPE: [
+    415,
+    ErrorCode.UnsupportedMediaType,
+    'Send the body as JSON with the header Content-Type: application/json',
+  ],
+  FST_ERR_CTP_BODY_TOO_LARGE: [
+    413,
+    ErrorCode.BodyTooLarge,
+    `Request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`,
+  ],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [
+    400,
+    ErrorCode.EmptyBody,
+    'body is empty: send a JSON object (Content-Type: application/json)',
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    400,
+    ErrorCode.BadRequest,
+    'Content-Length does not match the body',
+  ],
+  FST_ERR_BAD_URL: [400, ErrorCode.InvalidUrl, 'url is not valid: bad percent-encoding'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, ErrorCode.BadRequest, 'Bad Request'],
+};
+
+/** Codes Nest's own HttpExceptions get, by status (our errors carry their code). */
+const STATUS_CODE_NAMES: Record<number, [string, string]> = {
+  404: [ErrorCode.RouteNotFound, 'No route matches this method and path'],
+  405: [ErrorCode.MethodNotAllowed, 'Method not allowed on this path'],
+};
+
+/**
+ * Turns every error into a JSON body of one shape (error-body.ts). Internal details
+ * (stack traces, Redis messages, the request's own URL or body) are logged or
+ * dropped, never sent.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -38,58 +56,65 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { statusCode, payload } = this.toResponse(exception);
+    const body = this.toBody(exception);
+    if (exception instanceof ApiError) void reply.headers(exception.headers);
     void reply
-      .status(statusCode)
+      .status(body.statusCode)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(payload);
+      .send(body);
   }
 
-  private toResponse(exception: unknown): { statusCode: number; payload: ErrorBody } {
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof ApiError) return exception.body;
+    const code = (exception as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && DOMAIN_ERROR_STATUS[code] !== undefined) {
+      return errorBody(DOMAIN_ERROR_STATUS[code], code, (exception as Error).message);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const response = exception.getResponse();
-      if (typeof response === 'object' && response !== null) {
-        const r = response as Record<string, unknown>;
-        const message = Array.isArray(r.message)
-          ? r.message.join('; ')
-          : typeof r.message === 'string'
-            ? r.message
-            : exception.message;
-        return {
-          statusCode: status,
-          payload: body(status, message, r.errors ? { errors: r.errors } : {}),
-        };
-      }
-      return { statusCode: status, payload: body(status, String(response)) };
-    }
-    if (exception instanceof JobError && JOB_ERROR_STATUS[exception.code]) {
-      const status = JOB_ERROR_STATUS[exception.code];
-      return {
-        statusCode: status,
-        payload: body(status, exception.message, { code: exception.code }),
-      };
+      const [name, text] = STATUS_CODE_NAMES[status] ?? [
+        status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal,
+        reasonPhrase(status),
+      ];
+      return errorBody(status, name, text);
     }
     if (isRedisUnavailableError(exception)) {
       this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
-      return { statusCode: 503, payload: body(503, 'The job store is unavailable; retry shortly') };
+      return errorBody(
+        503,
+        ErrorCode.StoreUnavailable,
+        'The job store is unavailable; retry shortly',
+      );
     }
-    // Fastify's own client errors (bad JSON, wrong content type, body too large...).
-    const fst = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
-    if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
-      const code = typeof fst.code === 'string' ? fst.code : undefined;
-      return {
-        statusCode: fst.statusCode,
-        payload: body(
-          fst.statusCode,
-          typeof fst.message === 'string' ? fst.message : (STATUS_CODES[fst.statusCode] ?? 'Error'),
-          code ? { code } : {},
-        ),
-      };
-    }
+    const framework = frameworkError(exception);
+    if (framework) return framework;
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
-    return { statusCode: 500, payload: body(500, 'Internal server error') };
+    return errorBody(500, ErrorCode.Internal, 'Internal server error');
   }
+}
+
+/** Fastify's own client errors (bad JSON, wrong content type, body too large...), or null. */
+export function frameworkError(exception: unknown): ErrorBody | null {
+  const e = exception as { statusCode?: unknown; code?: unknown; name?: unknown } | null;
+  const status = e?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const known = FRAMEWORK_ERRORS[code];
+  if (known) return errorBody(...known);
+  // Our own parser errors carry a REQUEST.* code and a message of ours.
+  if (code.startsWith('REQUEST.')) return errorBody(status, code, String((e as Error).message));
+  if (status === 400 && (e?.name === 'SyntaxError' || exception instanceof SyntaxError)) {
+    // JSON.parse's message quotes the body: a fixed message instead.
+    const proto = /prototype/i.test(String((e as Error).message));
+    return errorBody(
+      400,
+      ErrorCode.InvalidJson,
+      proto
+        ? 'body contains a forbidden key (__proto__ or constructor.prototype)'
+        : 'body is not valid JSON',
+    );
+  }
+  return errorBody(status, ErrorCode.BadRequest, reasonPhrase(status));
 }

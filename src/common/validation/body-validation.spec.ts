@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
-import { SubmitJobDto } from '../jobs/dto/submit-job.dto';
-import { SubmitJobsDto } from '../jobs/dto/submit-jobs.dto';
+import { SubmitJobDto } from '../../jobs/dto/submit-job.dto';
+import { SubmitJobsDto } from '../../jobs/dto/submit-jobs.dto';
 import { AppValidationPipe, FieldError, flattenValidationErrors } from './validation';
 
 interface ErrorBody {
