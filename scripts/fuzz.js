@@ -65,6 +65,7 @@ async function startApi(port) {
       LOG_LEVEL: 'log',
       // One client sends everything: no rate limit, no API keys, no CORS.
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_READS_PER_MINUTE: '0',
       API_KEYS: '',
       CORS_ORIGINS: '',
     },

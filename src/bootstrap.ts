@@ -2,9 +2,11 @@ import { INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { errorBody, ErrorCode } from './common/error-body';
-import { HttpErrorFilter } from './common/http-exception.filter';
+import { ApiError } from './common/error-body';
+import { frameworkError, HttpErrorFilter } from './common/http-exception.filter';
 import { BODY_LIMIT_BYTES, URL_LIMIT_BYTES } from './common/http-limits';
 import {
   Env,
@@ -63,6 +65,15 @@ function clientErrorHandler(error: Error & { code?: string }, socket: Socket): v
   );
 }
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function createFastifyAdapter(
   trustProxy: TrustProxy = loadEnv(process.env).security.trustProxy,
 ): FastifyAdapter {
@@ -70,9 +81,14 @@ export function createFastifyAdapter(
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // A path parameter may be as long as the URL: the route validates it (job_id: 400).
-    maxParamLength: URL_LIMIT_BYTES,
+    routerOptions: { maxParamLength: URL_LIMIT_BYTES },
     trustProxy,
     clientErrorHandler,
+    // Errors Fastify answers before any route (a bad percent-encoding in the URL).
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
+      const body = frameworkError(error) ?? errorBody(400, ErrorCode.BadRequest, 'Bad Request');
+      void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+    },
   });
 }
 
@@ -93,11 +109,27 @@ export function configureHttpApp(app: NestFastifyApplication): void {
         // Invalid UTF-8 is refused, not silently replaced with U+FFFD.
         text = utf8.decode(body);
       } catch {
-        const error = new Error('body is not valid UTF-8');
-        done(Object.assign(error, { statusCode: 400, code: ErrorCode.InvalidUtf8 }), undefined);
+        done(
+          new ApiError(errorBody(400, ErrorCode.InvalidUtf8, 'body is not valid UTF-8')),
+          undefined,
+        );
         return;
       }
-      void parseJson(request, text, done);
+      // Parser errors become our own (Nest would keep only their status and message).
+      void parseJson(request, text, (error, value) => {
+        if (!error) return done(null, value);
+        // Valid JSON refused by the secure parser: it holds __proto__ or constructor.prototype.
+        const forbidden = isJson(text);
+        const body = forbidden
+          ? errorBody(
+              400,
+              ErrorCode.InvalidJson,
+              'body contains a forbidden key (__proto__ or constructor.prototype)',
+            )
+          : (frameworkError(error) ??
+            errorBody(400, ErrorCode.InvalidJson, 'body is not valid JSON'));
+        done(new ApiError(body), undefined);
+      });
     },
   );
   // The whole request target is limited (414); shorter ones reach their route.

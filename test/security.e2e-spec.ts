@@ -141,8 +141,8 @@ describe('access control, rate limits, headers and idempotency', () => {
       expect((await request(`${first.baseUrl}/health`)).status).toBe(200);
     });
 
-    it('limits per client address when the API is open', async () => {
-      const open = await api({ RATE_LIMIT_PER_MINUTE: '2' });
+    it('limits per client address when the API is open (status reads: their own budget)', async () => {
+      const open = await api({ RATE_LIMIT_READS_PER_MINUTE: '2' });
       const statuses = [];
       for (let i = 0; i < 3; i++)
         statuses.push(

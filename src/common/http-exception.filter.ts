@@ -5,26 +5,29 @@ import { ApiError, ErrorBody, errorBody, ErrorCode, reasonPhrase } from './error
 import { DOMAIN_ERROR_STATUS } from './error-status';
 import { BODY_LIMIT_BYTES } from './http-limits';
 
+const SEND_JSON = 'Send the body as JSON with the header Content-Type: application/json';
+
 /**
- * Fastify's own request errors, by their code: status, our code and a fixed message
- * (theirs may quote the URL or the body, which an error never echoes).
+ * Errors Fastify raises itself (wrapped by Nest into a plain HttpException that keeps
+ * only the status and Fastify's message, which may quote the URL or the body): a fixed
+ * message and our code per status. Every error this service raises is an ApiError.
  */
-const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
-    415,
-    ErrorCode.UnsupportedMediaType,
-    'Send the body as JSON with the header Content-Type: application/json',
-  ],
-  FST_ERR_CTP_INVALID_TYPE: [
-    415,
-    ErrorCode.UnsupportedMediaType,
-    'Send the body as JSON with the header Content-Type: application/json',
-  ],
-  FST_ERR_CTP_BODY_TOO_LARGE: [
-    413,
+const FRAMEWORK_STATUS: Record<number, [string, string]> = {
+  400: [ErrorCode.BadRequest, 'The request is not valid'],
+  404: [ErrorCode.RouteNotFound, 'No route matches this method and path'],
+  405: [ErrorCode.MethodNotAllowed, 'Method not allowed on this path'],
+  413: [
     ErrorCode.BodyTooLarge,
     `Request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`,
   ],
+  415: [ErrorCode.UnsupportedMediaType, SEND_JSON],
+};
+
+/** Fastify's own errors, by their code (where they still carry it). */
+const FRAMEWORK_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON],
+  FST_ERR_CTP_INVALID_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, ...FRAMEWORK_STATUS[413]],
   FST_ERR_CTP_EMPTY_JSON_BODY: [
     400,
     ErrorCode.EmptyBody,
@@ -35,14 +38,9 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
     ErrorCode.BadRequest,
     'Content-Length does not match the body',
   ],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, ErrorCode.InvalidJson, 'body is not valid JSON'],
   FST_ERR_BAD_URL: [400, ErrorCode.InvalidUrl, 'url is not valid: bad percent-encoding'],
-  FST_ERR_ASYNC_CONSTRAINT: [400, ErrorCode.BadRequest, 'Bad Request'],
-};
-
-/** Codes Nest's own HttpExceptions get, by status (our errors carry their code). */
-const STATUS_CODE_NAMES: Record<number, [string, string]> = {
-  404: [ErrorCode.RouteNotFound, 'No route matches this method and path'],
-  405: [ErrorCode.MethodNotAllowed, 'Method not allowed on this path'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, ErrorCode.BadRequest, 'The request is not valid'],
 };
 
 /**
@@ -72,7 +70,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const [name, text] = STATUS_CODE_NAMES[status] ?? [
+      const [name, text] = FRAMEWORK_STATUS[status] ?? [
         status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal,
         reasonPhrase(status),
       ];
@@ -101,8 +99,8 @@ export function frameworkError(exception: unknown): ErrorBody | null {
   const status = e?.statusCode;
   if (typeof status !== 'number' || status < 400 || status >= 500) return null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  const known = FRAMEWORK_ERRORS[code];
-  if (known) return errorBody(...known);
+  const known = FRAMEWORK_CODES[code];
+  if (known) return fieldOf(errorBody(...known));
   // Our own parser errors carry a REQUEST.* code and a message of ours.
   if (code.startsWith('REQUEST.')) return errorBody(status, code, String((e as Error).message));
   if (status === 400 && (e?.name === 'SyntaxError' || exception instanceof SyntaxError)) {
@@ -117,4 +115,10 @@ export function frameworkError(exception: unknown): ErrorBody | null {
     );
   }
   return errorBody(status, ErrorCode.BadRequest, reasonPhrase(status));
+}
+
+/** A URL error names `url`, not `body`. */
+function fieldOf(body: ErrorBody): ErrorBody {
+  if (body.code === ErrorCode.InvalidUrl) body.errors = [{ field: 'url', message: body.message }];
+  return body;
 }

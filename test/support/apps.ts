@@ -21,6 +21,7 @@ export function testEnv(overrides: Record<string, string>): Record<string, strin
     LOG_LEVEL: 'error',
     // Tests send many requests from one address; the rate-limit test sets its own.
     RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_READS_PER_MINUTE: '0',
     ...overrides,
   };
 }

@@ -187,7 +187,10 @@ describe('BodyValidationPipe (compiled DTO validators)', () => {
   });
 
   it('checks the payload of a job whose envelope has other errors', async () => {
-    const body = await rejection({ ...job, priority: 7, payload: { to: 5, cc: 'x' } }, SubmitJobDto);
+    const body = await rejection(
+      { ...job, priority: 7, payload: { to: 5, cc: 'x' } },
+      SubmitJobDto,
+    );
     expect(fieldsOf(body).sort()).toEqual(['payload.cc', 'payload.to', 'priority']);
   });
 
