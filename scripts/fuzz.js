@@ -340,6 +340,7 @@ async function main() {
   let api;
   try {
     api = await startApi(port);
+    await fuzz.learnJobTypes(`http://127.0.0.1:${port}`);
     const generated = Date.now();
     const cases = generate(fuzz.makeCases().all);
     console.log(

@@ -57,7 +57,7 @@ function clientErrorHandler(error: Error & { code?: string }, socket: Socket): v
       ? errorBody(431, ErrorCode.HeadersTooLarge, 'The request line and headers exceed 16 KiB')
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? errorBody(408, ErrorCode.BadRequest, 'The request took too long to arrive')
-        : errorBody(400, ErrorCode.BadRequest, 'The request is not valid HTTP');
+        : errorBody(400, ErrorCode.BadRequest, 'request is not valid HTTP');
   const text = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Type: application/json; charset=utf-8\r\n` +
@@ -86,7 +86,8 @@ export function createFastifyAdapter(
     clientErrorHandler,
     // Errors Fastify answers before any route (a bad percent-encoding in the URL).
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
-      const body = frameworkError(error) ?? errorBody(400, ErrorCode.BadRequest, 'Bad Request');
+      const body =
+        frameworkError(error) ?? errorBody(400, ErrorCode.BadRequest, 'request is not valid');
       void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
     },
   });

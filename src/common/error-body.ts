@@ -25,7 +25,8 @@ export function reasonPhrase(statusCode: number): string {
 
 /**
  * Builds an error body. A 400 always carries `errors`: when the problem is not one
- * field's (malformed JSON, an empty body), `field` names where it is (`body`).
+ * field's (malformed JSON, an empty body, a bad URL), the message starts with where
+ * it is (`body`, `url` or `request`), and that is its `field`.
  */
 export function errorBody(
   statusCode: number,
@@ -35,7 +36,8 @@ export function errorBody(
 ): ErrorBody {
   const body: ErrorBody = { statusCode, error: reasonPhrase(statusCode), message, code };
   if (statusCode === 400) {
-    const all = errors && errors.length > 0 ? errors : [{ field: 'body', message }];
+    const field = /^(body|url|request)\b/.exec(message)?.[1] ?? 'request';
+    const all = errors && errors.length > 0 ? errors : [{ field, message }];
     const reported = all.slice(0, MAX_REPORTED_ERRORS);
     body.errors = reported.map(({ field, message: text }) => ({ field, message: text }));
     if (errors && errors.length > 0) {

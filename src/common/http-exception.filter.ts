@@ -13,7 +13,7 @@ const SEND_JSON = 'Send the body as JSON with the header Content-Type: applicati
  * message and our code per status. Every error this service raises is an ApiError.
  */
 const FRAMEWORK_STATUS: Record<number, [string, string]> = {
-  400: [ErrorCode.BadRequest, 'The request is not valid'],
+  400: [ErrorCode.BadRequest, 'request is not valid'],
   404: [ErrorCode.RouteNotFound, 'No route matches this method and path'],
   405: [ErrorCode.MethodNotAllowed, 'Method not allowed on this path'],
   413: [
@@ -36,11 +36,11 @@ const FRAMEWORK_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
     400,
     ErrorCode.BadRequest,
-    'Content-Length does not match the body',
+    'body does not match its Content-Length',
   ],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, ErrorCode.InvalidJson, 'body is not valid JSON'],
   FST_ERR_BAD_URL: [400, ErrorCode.InvalidUrl, 'url is not valid: bad percent-encoding'],
-  FST_ERR_ASYNC_CONSTRAINT: [400, ErrorCode.BadRequest, 'The request is not valid'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, ErrorCode.BadRequest, 'request is not valid'],
 };
 
 /**
@@ -114,7 +114,11 @@ export function frameworkError(exception: unknown): ErrorBody | null {
         : 'body is not valid JSON',
     );
   }
-  return errorBody(status, ErrorCode.BadRequest, reasonPhrase(status));
+  return errorBody(
+    status,
+    ErrorCode.BadRequest,
+    status === 400 ? 'request is not valid' : reasonPhrase(status),
+  );
 }
 
 /** A URL error names `url`, not `body`. */

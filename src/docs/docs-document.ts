@@ -1,17 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
-/** The OpenAPI document, built once the application's routes exist (docs.ts). */
+/**
+ * The OpenAPI document, built on first use: after start-up, once the handler
+ * registry (which the submit body's schema comes from) is filled.
+ */
 @Injectable()
 export class DocsDocument {
+  private build?: () => OpenAPIObject;
   private document?: OpenAPIObject;
 
-  set(document: OpenAPIObject): void {
-    this.document = document;
+  setBuilder(build: () => OpenAPIObject): void {
+    this.build = build;
+    this.document = undefined;
   }
 
   get(): OpenAPIObject {
-    if (!this.document) throw new Error('The OpenAPI document is not built yet');
+    if (!this.build) throw new Error('The OpenAPI document has no builder (setupDocs)');
+    this.document ??= this.build();
     return this.document;
   }
 }

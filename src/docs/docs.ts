@@ -81,7 +81,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return document;
 }
 
-/** Builds the document once the routes exist; DocsController serves it. */
+/** DocsController serves the document, built on its first request. */
 export function setupDocs(app: NestFastifyApplication): void {
-  app.get(DocsDocument).set(buildOpenApiDocument(app));
+  app.get(DocsDocument).setBuilder(() => buildOpenApiDocument(app));
 }
