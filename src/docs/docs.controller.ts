@@ -2,7 +2,7 @@ import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DOCS_CSP } from '../security/security-headers';
 import { Public } from '../security/security.decorators';
 import { DocsDocument } from './docs-document';
@@ -54,9 +54,7 @@ const REDOC_HTML = `<!DOCTYPE html>
 
 const JS = 'application/javascript; charset=utf-8';
 /** The Swagger UI files served, read once; nothing else of swagger-ui-dist is reachable. */
-const SWAGGER_DIR = (
-  require('swagger-ui-dist') as { getAbsoluteFSPath(): string }
-).getAbsoluteFSPath();
+const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 const ASSETS: Record<string, { type: string; body: Buffer | string }> = {
   'swagger-ui.css': {
     type: 'text/css; charset=utf-8',

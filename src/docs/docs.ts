@@ -55,7 +55,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     extraModels: handlers.map((h) => h.payload),
   });
   addJobTypeSchemas(document, handlers);
-  for (const path of Object.values(document.paths) as PathItemObject[]) {
+  for (const path of Object.values<PathItemObject>(document.paths)) {
     for (const method of METHODS) {
       const operation = path[method] as (OperationObject & Record<string, unknown>) | undefined;
       if (!operation) continue;

@@ -129,11 +129,11 @@ export class DtoCompiler {
     let compiled = this.compiled.get(target);
     if (!compiled) {
       // A placeholder first: a DTO that (indirectly) nests itself compiles once.
-      let real: ObjectValidator | undefined;
-      this.compiled.set(target, (o, p, out, m) => (real as ObjectValidator)(o, p, out, m));
-      real = this.compile(target);
-      this.compiled.set(target, real);
-      compiled = real;
+      const slot: { real?: ObjectValidator } = {};
+      this.compiled.set(target, (o, p, out, m) => (slot.real as ObjectValidator)(o, p, out, m));
+      slot.real = this.compile(target);
+      this.compiled.set(target, slot.real);
+      compiled = slot.real;
     }
     return compiled;
   }
@@ -208,7 +208,11 @@ export class DtoCompiler {
           break; // @Allow: known, no rule
         case ValidationTypes.NESTED_VALIDATION: {
           const type = defaultMetadataStorage.findTypeMetadata(target, name)?.typeFunction();
-          const designType = Reflect.getMetadata('design:type', target.prototype, name) as unknown;
+          const designType = Reflect.getMetadata(
+            'design:type',
+            target.prototype as object,
+            name,
+          ) as unknown;
           const nestedClass = (type ?? designType) as DtoClass | undefined;
           if (
             typeof nestedClass !== 'function' ||
@@ -231,7 +235,7 @@ export class DtoCompiler {
             if (constraint.async) {
               throw new Error(`${target.name}.${name}: async constraint ${constraint.name}`);
             }
-            const instance = constraint.instance as ValidatorConstraintInterface;
+            const instance: ValidatorConstraintInterface = constraint.instance;
             const basic = BASIC_RULES.indexOf(constraint.name);
             plan.checks.push({
               constraint: constraint.name || metadata.type,
