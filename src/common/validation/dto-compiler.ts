@@ -353,7 +353,11 @@ function notAnObject(
 ): FieldIssue {
   const text =
     mode === 'all'
-      ? `${field}: ${message(metadata, undefined, object, value, className, property)}`
+      ? nameField(
+          message(metadata, undefined, object, value, className, property),
+          field.slice(field.lastIndexOf('.') + 1),
+          field,
+        )
       : value === null
         ? `${field} is required`
         : `${field} must be an object`;
