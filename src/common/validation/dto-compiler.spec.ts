@@ -24,7 +24,7 @@ const TYPES = { send_email: SendEmailPayloadDto };
  * compiled validators.
  */
 function reference(body: Record<string, unknown>, bulk: boolean): FieldIssue[] {
-  const target = bulk ? SubmitJobsDto : SubmitJobDto;
+  const target: new () => object = bulk ? SubmitJobsDto : SubmitJobDto;
   const out = flattenValidationErrors(validateSync(plainToInstance(target, body), OPTIONS));
   const jobs: unknown[] = bulk ? (Array.isArray(body.jobs) ? body.jobs : []) : [body];
   jobs.forEach((job, i) => {
