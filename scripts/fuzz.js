@@ -65,6 +65,7 @@ async function startApi(port) {
       LOG_LEVEL: 'log',
       // One client sends everything: no rate limit, no API keys, no CORS.
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_READS_PER_MINUTE: '0',
       API_KEYS: '',
       CORS_ORIGINS: '',
     },
@@ -339,6 +340,7 @@ async function main() {
   let api;
   try {
     api = await startApi(port);
+    await fuzz.learnJobTypes(`http://127.0.0.1:${port}`);
     const generated = Date.now();
     const cases = generate(fuzz.makeCases().all);
     console.log(

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ValidationModule } from './common/validation/validation.module';
 import { configModule } from './config/config.module';
+import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { OperationsModule } from './operations/operations.module';
@@ -16,10 +18,12 @@ export class AppModule {
       imports: [
         configModule(),
         RedisModule,
+        ValidationModule,
         SecurityModule,
         JobsModule,
         OperationsModule,
         HealthModule,
+        DocsModule,
         WorkerModule.inApiProcess(),
       ],
     };

@@ -2,16 +2,25 @@ import { INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
-import { HttpErrorFilter } from './common/http-exception.filter';
-import { AppValidationPipe } from './common/validation';
-import { Env, EnvValidationError, LOG_LEVELS, LogLevelName, loadEnv } from './config/env';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { errorBody, ErrorCode } from './common/error-body';
+import { ApiError } from './common/error-body';
+import { frameworkError, HttpErrorFilter } from './common/http-exception.filter';
+import { BODY_LIMIT_BYTES, URL_LIMIT_BYTES } from './common/http-limits';
+import {
+  Env,
+  EnvValidationError,
+  LOG_LEVELS,
+  LogLevelName,
+  loadEnv,
+  TrustProxy,
+} from './config/env';
 import { securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
-import { installHttpSecurity } from './security/http-security';
-import { RateLimiter } from './security/rate-limiter';
+import { installSecurityHeaders } from './security/security-headers';
 
-/** Largest request body accepted (413 above it). A full bulk submission of 1,000 e-mails fits. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES, URL_LIMIT_BYTES };
 
 /** Reads `.env` (if any) and the environment; a bad value ends the process naming the variable. */
 export function loadEnvOrExit(): Env {
@@ -37,8 +46,51 @@ export function logLevels(upTo: LogLevelName): LogLevel[] {
  */
 export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 
-export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers over 16 KiB,
+ * a malformed request line): answered in the API's error shape, then the socket is closed.
+ */
+function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const body =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? errorBody(431, ErrorCode.HeadersTooLarge, 'The request line and headers exceed 16 KiB')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? errorBody(408, ErrorCode.BadRequest, 'The request took too long to arrive')
+        : errorBody(400, ErrorCode.BadRequest, 'request is not valid HTTP');
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${body.statusCode} ${body.error}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createFastifyAdapter(
+  trustProxy: TrustProxy = loadEnv(process.env).security.trustProxy,
+): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    // A path parameter may be as long as the URL: the route validates it (job_id: 400).
+    routerOptions: { maxParamLength: URL_LIMIT_BYTES },
+    trustProxy,
+    clientErrorHandler,
+    // Errors Fastify answers before any route (a bad percent-encoding in the URL).
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
+      const body =
+        frameworkError(error) ?? errorBody(400, ErrorCode.BadRequest, 'request is not valid');
+      void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+    },
+  });
 }
 
 /** Everything main.ts and the e2e tests both apply to the HTTP application. */
@@ -58,14 +110,41 @@ export function configureHttpApp(app: NestFastifyApplication): void {
         // Invalid UTF-8 is refused, not silently replaced with U+FFFD.
         text = utf8.decode(body);
       } catch {
-        done(Object.assign(new Error('Body is not valid UTF-8'), { statusCode: 400 }), undefined);
+        done(
+          new ApiError(errorBody(400, ErrorCode.InvalidUtf8, 'body is not valid UTF-8')),
+          undefined,
+        );
         return;
       }
-      void parseJson(request, text, done);
+      // Parser errors become our own (Nest would keep only their status and message).
+      void parseJson(request, text, (error, value) => {
+        if (!error) return done(null, value);
+        // Valid JSON refused by the secure parser: it holds __proto__ or constructor.prototype.
+        const forbidden = isJson(text);
+        const body = forbidden
+          ? errorBody(
+              400,
+              ErrorCode.InvalidJson,
+              'body contains a forbidden key (__proto__ or constructor.prototype)',
+            )
+          : (frameworkError(error) ??
+            errorBody(400, ErrorCode.InvalidJson, 'body is not valid JSON'));
+        done(new ApiError(body), undefined);
+      });
     },
   );
-  installHttpSecurity(app, app.get<Env['security']>(securityConfig.KEY), app.get(RateLimiter));
-  app.useGlobalPipes(new AppValidationPipe());
+  // The whole request target is limited (414); shorter ones reach their route.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.raw.url !== undefined && request.raw.url.length > URL_LIMIT_BYTES) {
+      const body = errorBody(
+        414,
+        ErrorCode.UriTooLong,
+        `The URL is longer than ${URL_LIMIT_BYTES} bytes`,
+      );
+      return reply.code(414).type('application/json; charset=utf-8').send(body);
+    }
+  });
+  installSecurityHeaders(app, app.get<Env['security']>(securityConfig.KEY));
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);
 }

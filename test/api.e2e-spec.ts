@@ -82,7 +82,7 @@ describe('HTTP API', () => {
     expect(unknown.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
     for (const id of [
       'abc',
-      '0b3c8a59-4c1e-1f39-9d51-93c1f1d8a0e7',
+      '0b3c8a59-4c1e-4f39-9d51-93c1f1d8a0e',
       '%00',
       "1'%20OR%20'1'='1",
       'é',
@@ -90,12 +90,76 @@ describe('HTTP API', () => {
     ]) {
       const res = await request(`${api.baseUrl}/jobs/status/${id}`);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ statusCode: 400, errors: [{ field: 'job_id' }] });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'job_id must be a UUID',
+        code: 'REQUEST.INVALID_FIELDS',
+        errors: [{ field: 'job_id', message: 'job_id must be a UUID' }],
+      });
     }
-    // Longer than any id: refused by the router before it reaches the controller.
-    const long = await request(`${api.baseUrl}/jobs/status/${'x'.repeat(500)}`);
+  });
+
+  it('a job id of any length up to the URL limit is a 400; a longer URL is a 414', async () => {
+    for (const length of [37, 101, 500, 8000]) {
+      const res = await request(`${api.baseUrl}/jobs/status/${'x'.repeat(length)}`);
+      expect({ length, status: res.status }).toEqual({ length, status: 400 });
+      expect(res.body).toMatchObject({ errors: [{ field: 'job_id' }] });
+    }
+    const path = '/jobs/status/';
+    const atLimit = await request(`${api.baseUrl}${path}${'x'.repeat(8192 - path.length)}`);
+    expect(atLimit.status).toBe(400);
+    const long = await request(`${api.baseUrl}${path}${'x'.repeat(8193 - path.length)}`);
     expect(long.status).toBe(414);
-    expect(long.body).toMatchObject({ statusCode: 414 });
+    expect(long.body).toEqual({
+      statusCode: 414,
+      error: 'URI Too Long',
+      message: 'The URL is longer than 8192 bytes',
+      code: 'REQUEST.URI_TOO_LONG',
+    });
+  });
+
+  it('a request line and headers over 16 KiB: 431 in the same error shape', async () => {
+    const res = await request(`${api.baseUrl}/health`, {
+      headers: { 'x-pad': 'p'.repeat(17_000) },
+    });
+    expect(res.status).toBe(431);
+    expect(res.body).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      message: 'The request line and headers exceed 16 KiB',
+      code: 'REQUEST.HEADERS_TOO_LARGE',
+    });
+  });
+
+  it('an upper-case job id finds the same job as its lower-case form', async () => {
+    const { body } = await submit(emailJob('low'));
+    const id = String(body.job_id);
+    const upper = await request(`${api.baseUrl}/jobs/status/${id.toUpperCase()}`);
+    expect(upper.status).toBe(200);
+    expect(upper.body.job_id).toBe(id);
+  });
+
+  it('a bad percent-encoding in the URL: 400 in the error shape, the URL not echoed', async () => {
+    const res = await request(`${api.baseUrl}/jobs/status/%E0%A4%A-secret`);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'REQUEST.INVALID_URL',
+    });
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it('an unknown route: 404 in the error shape, the path not echoed', async () => {
+    const res = await request(`${api.baseUrl}/no-such-route-secret`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'No route matches this method and path',
+      code: 'ROUTE.NOT_FOUND',
+    });
   });
 
   describe('rejects bad input with a 4xx naming the field, and writes nothing', () => {
@@ -164,17 +228,57 @@ describe('HTTP API', () => {
       expect(await keysUnder(redis, prefix)).toEqual(before);
     });
 
-    it('a body that is not JSON: 400 with a JSON error', async () => {
+    it('a body that is not JSON: 400 with errors, the body not echoed', async () => {
       const res = await request(`${api.baseUrl}/submit-job`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: '{"job_type": "send_email",',
+        body: '{"job_type": "secret-text",',
       });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ statusCode: 400 });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'body is not valid JSON',
+        code: 'REQUEST.INVALID_JSON',
+        errors: [{ field: 'body', message: 'body is not valid JSON' }],
+      });
     });
 
-    it('a content type that is not JSON: 415', async () => {
+    it('an empty body: 400 with errors', async () => {
+      const res = await request(`${api.baseUrl}/submit-job`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        code: 'REQUEST.EMPTY_BODY',
+        errors: [{ field: 'body' }],
+      });
+    });
+
+    it('a forbidden __proto__ key: 400 with errors', async () => {
+      const res = await request(`${api.baseUrl}/submit-job`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"__proto__": {"x": 1}}',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'REQUEST.INVALID_JSON', errors: [{ field: 'body' }] });
+    });
+
+    it('invalid UTF-8: 400 with errors', async () => {
+      const res = await request(`${api.baseUrl}/submit-job`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from([0x7b, 0xff, 0x7d]),
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'REQUEST.INVALID_UTF8', errors: [{ field: 'body' }] });
+    });
+
+    it('a content type that is not JSON: 415 saying what to send', async () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
         const res = await request(`${api.baseUrl}/submit-job`, {
           method: 'POST',
@@ -182,14 +286,24 @@ describe('HTTP API', () => {
           body: 'job_type=send_email',
         });
         expect(res.status).toBe(415);
-        expect(res.body).toMatchObject({ statusCode: 415 });
+        expect(res.body).toEqual({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: 'Send the body as JSON with the header Content-Type: application/json',
+          code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+        });
       }
     });
 
     it('a body over the size limit: 413', async () => {
       const res = await submit({ ...emailJob(), padding: 'x'.repeat(2 * 1024 * 1024) });
       expect(res.status).toBe(413);
-      expect(res.body).toMatchObject({ statusCode: 413 });
+      expect(res.body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: 'Request body is larger than 1 MiB',
+        code: 'REQUEST.BODY_TOO_LARGE',
+      });
     });
 
     it('error bodies carry no stack trace or internals', async () => {
@@ -218,6 +332,7 @@ describe('HTTP API', () => {
         '401',
         '409',
         '413',
+        '414',
         '415',
         '429',
         '503',
@@ -229,6 +344,7 @@ describe('HTTP API', () => {
         '401',
         '409',
         '413',
+        '414',
         '415',
         '429',
         '503',
@@ -238,10 +354,11 @@ describe('HTTP API', () => {
         '400',
         '401',
         '404',
+        '414',
         '429',
         '503',
       ]);
-      expect(Object.keys(paths['/health'].get.responses).sort()).toEqual(['200', '503']);
+      expect(Object.keys(paths['/health'].get.responses).sort()).toEqual(['200', '414', '503']);
       // Every documented response carries an example.
       for (const [path, methods] of Object.entries(paths)) {
         for (const [method, op] of Object.entries(methods)) {

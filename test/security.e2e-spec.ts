@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { startApi, TestApi } from './support/apps';
+import { SteeringTestModule } from './support/steering-test.module';
 import { emailJob, request } from './support/http';
 import { connect, deletePrefix, keysUnder, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 
@@ -141,8 +142,8 @@ describe('access control, rate limits, headers and idempotency', () => {
       expect((await request(`${first.baseUrl}/health`)).status).toBe(200);
     });
 
-    it('limits per client address when the API is open', async () => {
-      const open = await api({ RATE_LIMIT_PER_MINUTE: '2' });
+    it('limits per client address when the API is open (status reads: their own budget)', async () => {
+      const open = await api({ RATE_LIMIT_READS_PER_MINUTE: '2' });
       const statuses = [];
       for (let i = 0; i < 3; i++)
         statuses.push(
@@ -150,6 +151,106 @@ describe('access control, rate limits, headers and idempotency', () => {
             .status,
         );
       expect(statuses).toEqual([404, 404, 429]);
+    });
+  });
+
+  describe('admin keys (ADMIN_API_KEYS)', () => {
+    const ADMIN = 'admin-key-cccccccccccccccc';
+
+    /** A steering route for the test: @AdminOnly() on a controller of its own. */
+    async function steeringApi(env: Record<string, string>) {
+      const prefix = uniquePrefix('admin');
+      prefixes.push(prefix);
+      const started = await startApi(
+        { REDIS_URL: SHARED_REDIS_URL, QUEUE_PREFIX: prefix, ...env },
+        [SteeringTestModule],
+      );
+      apis.push(started);
+      return started;
+    }
+
+    const steer = (base: string, key?: string) =>
+      request(`${base}/test-steer`, {
+        method: 'POST',
+        headers: key ? { 'x-api-key': key } : {},
+      });
+
+    it('with ADMIN_API_KEYS set, steering needs an admin key: 403 AUTH.FORBIDDEN for a plain key', async () => {
+      const locked = await steeringApi({ API_KEYS: KEY_A, ADMIN_API_KEYS: ADMIN });
+      const plain = await steer(locked.baseUrl, KEY_A);
+      expect(plain.status).toBe(403);
+      expect(plain.body).toEqual({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'This operation needs an admin API key (ADMIN_API_KEYS)',
+        code: 'AUTH.FORBIDDEN',
+      });
+      expect((await steer(locked.baseUrl)).status).toBe(401);
+      expect((await steer(locked.baseUrl, ADMIN)).status).toBe(201);
+      // An admin key may do everything a plain key may.
+      const submitted = await request(`${locked.baseUrl}/submit-job`, {
+        method: 'POST',
+        json: emailJob(),
+        headers: { 'x-api-key': ADMIN },
+      });
+      expect(submitted.status).toBe(201);
+    });
+
+    it('without ADMIN_API_KEYS every API key may steer', async () => {
+      const locked = await steeringApi({ API_KEYS: KEY_A });
+      expect((await steer(locked.baseUrl, KEY_A)).status).toBe(201);
+      expect((await steer(locked.baseUrl)).status).toBe(401);
+    });
+  });
+
+  describe('TRUST_PROXY', () => {
+    const statusOf = (base: string, forwardedFor: string) =>
+      request(`${base}/jobs/status/0b3c8a59-4c1e-4f39-9d51-93c1f1d8a0e7`, {
+        headers: { 'x-forwarded-for': forwardedFor },
+      }).then((r) => r.status);
+
+    it('from a trusted proxy, each forwarded client has its own budget', async () => {
+      const behind = await api({ TRUST_PROXY: '127.0.0.1', RATE_LIMIT_READS_PER_MINUTE: '1' });
+      expect(await statusOf(behind.baseUrl, '203.0.113.1')).toBe(404);
+      expect(await statusOf(behind.baseUrl, '203.0.113.2')).toBe(404);
+      expect(await statusOf(behind.baseUrl, '203.0.113.1')).toBe(429);
+    });
+
+    it('from an untrusted peer, X-Forwarded-For is ignored: one budget for the peer', async () => {
+      const direct = await api({ TRUST_PROXY: '10.0.0.0/8', RATE_LIMIT_READS_PER_MINUTE: '1' });
+      expect(await statusOf(direct.baseUrl, '203.0.113.1')).toBe(404);
+      expect(await statusOf(direct.baseUrl, '203.0.113.2')).toBe(429);
+    });
+  });
+
+  describe('read budget (RATE_LIMIT_READS_PER_MINUTE)', () => {
+    it('polling a job does not use up the submit budget, and has a limit of its own', async () => {
+      const limited = await api({
+        API_KEYS: KEY_A,
+        RATE_LIMIT_PER_MINUTE: '2',
+        RATE_LIMIT_READS_PER_MINUTE: '3',
+      });
+      const asA = { 'x-api-key': KEY_A };
+      const first = await request(`${limited.baseUrl}/submit-job`, {
+        method: 'POST',
+        json: emailJob(),
+        headers: asA,
+      });
+      expect(first.status).toBe(201);
+      const url = `${limited.baseUrl}/jobs/status/${String(first.body.job_id)}`;
+      const reads = [];
+      for (let i = 0; i < 4; i++) reads.push((await request(url, { headers: asA })).status);
+      expect(reads).toEqual([200, 200, 200, 429]);
+      const over = await request(url, { headers: asA });
+      expect(over.body).toMatchObject({ code: 'RATE_LIMIT.EXCEEDED' });
+      expect(over.headers.get('x-ratelimit-limit')).toBe('3');
+      const second = await request(`${limited.baseUrl}/submit-job`, {
+        method: 'POST',
+        json: emailJob(),
+        headers: asA,
+      });
+      expect(second.status).toBe(201);
+      expect(second.headers.get('x-ratelimit-limit')).toBe('2');
     });
   });
 
@@ -243,6 +344,19 @@ describe('access control, rate limits, headers and idempotency', () => {
       );
       expect(ttl).toBeGreaterThan(86_000);
       expect(ttl).toBeLessThanOrEqual(86_400);
+    });
+
+    it("a replay answers the job's current status, not always pending", async () => {
+      const first = await submit(emailJob('low', 'replay@example.com'), 'order-status');
+      expect(first.body.status).toBe('pending');
+      const id = String(first.body.job_id);
+      await redis.hset(`${open.prefix}:hash:${id}`, 'status', 'completed');
+      const again = await submit(emailJob('low', 'replay@example.com'), 'order-status');
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual({ job_id: id, status: 'completed' });
+      await redis.del(`${open.prefix}:hash:${id}`);
+      const expired = await submit(emailJob('low', 'replay@example.com'), 'order-status');
+      expect(expired.body).toEqual({ job_id: id, status: 'expired' });
     });
 
     it('the same key with a different body is 409 and writes nothing', async () => {

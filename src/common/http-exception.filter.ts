@@ -1,38 +1,52 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-import { JobError, JobErrorCode } from '../queue/job.errors';
 import { isRedisUnavailableError } from '../redis/redis-connection';
+import { ApiError, ErrorBody, errorBody, ErrorCode, reasonPhrase } from './error-body';
+import { DOMAIN_ERROR_STATUS } from './error-status';
+import { BODY_LIMIT_BYTES } from './http-limits';
 
-const JOB_ERROR_STATUS: Record<string, number> = {
-  [JobErrorCode.NotFound]: HttpStatus.NOT_FOUND,
-  [JobErrorCode.IdConflict]: HttpStatus.CONFLICT,
-  [JobErrorCode.IdempotencyMismatch]: HttpStatus.CONFLICT,
-  [JobErrorCode.NotCancellable]: HttpStatus.CONFLICT,
-  [JobErrorCode.NotRetryable]: HttpStatus.CONFLICT,
-};
-
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  [extra: string]: unknown;
-}
-
-function body(statusCode: number, message: string, extra: Record<string, unknown> = {}): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...extra };
-}
+const SEND_JSON = 'Send the body as JSON with the header Content-Type: application/json';
 
 /**
- * Turns every error into a JSON body of one shape. Internal details (stack
- * traces, Redis messages) are logged, never sent.
+ * Errors Fastify raises itself (wrapped by Nest into a plain HttpException that keeps
+ * only the status and Fastify's message, which may quote the URL or the body): a fixed
+ * message and our code per status. Every error this service raises is an ApiError.
+ */
+const FRAMEWORK_STATUS: Record<number, [string, string]> = {
+  400: [ErrorCode.BadRequest, 'request is not valid'],
+  404: [ErrorCode.RouteNotFound, 'No route matches this method and path'],
+  405: [ErrorCode.MethodNotAllowed, 'Method not allowed on this path'],
+  413: [
+    ErrorCode.BodyTooLarge,
+    `Request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`,
+  ],
+  415: [ErrorCode.UnsupportedMediaType, SEND_JSON],
+};
+
+/** Fastify's own errors, by their code (where they still carry it). */
+const FRAMEWORK_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON],
+  FST_ERR_CTP_INVALID_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, ...FRAMEWORK_STATUS[413]],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [
+    400,
+    ErrorCode.EmptyBody,
+    'body is empty: send a JSON object (Content-Type: application/json)',
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    400,
+    ErrorCode.BadRequest,
+    'body does not match its Content-Length',
+  ],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, ErrorCode.InvalidJson, 'body is not valid JSON'],
+  FST_ERR_BAD_URL: [400, ErrorCode.InvalidUrl, 'url is not valid: bad percent-encoding'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, ErrorCode.BadRequest, 'request is not valid'],
+};
+
+/**
+ * Turns every error into a JSON body of one shape (error-body.ts). Internal details
+ * (stack traces, Redis messages, the request's own URL or body) are logged or
+ * dropped, never sent.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -40,58 +54,75 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { statusCode, payload } = this.toResponse(exception);
+    const body = this.toBody(exception);
+    if (exception instanceof ApiError) void reply.headers(exception.headers);
     void reply
-      .status(statusCode)
+      .status(body.statusCode)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(payload);
+      .send(body);
   }
 
-  private toResponse(exception: unknown): { statusCode: number; payload: ErrorBody } {
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof ApiError) return exception.body;
+    const code = (exception as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && DOMAIN_ERROR_STATUS[code] !== undefined) {
+      return errorBody(DOMAIN_ERROR_STATUS[code], code, (exception as Error).message);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const response = exception.getResponse();
-      if (typeof response === 'object' && response !== null) {
-        const r = response as Record<string, unknown>;
-        const message = Array.isArray(r.message)
-          ? r.message.join('; ')
-          : typeof r.message === 'string'
-            ? r.message
-            : exception.message;
-        return {
-          statusCode: status,
-          payload: body(status, message, r.errors ? { errors: r.errors } : {}),
-        };
-      }
-      return { statusCode: status, payload: body(status, String(response)) };
-    }
-    if (exception instanceof JobError && JOB_ERROR_STATUS[exception.code]) {
-      const status = JOB_ERROR_STATUS[exception.code];
-      return {
-        statusCode: status,
-        payload: body(status, exception.message, { code: exception.code }),
-      };
+      const [name, text] = FRAMEWORK_STATUS[status] ?? [
+        status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal,
+        reasonPhrase(status),
+      ];
+      return errorBody(status, name, text);
     }
     if (isRedisUnavailableError(exception)) {
       this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
-      return { statusCode: 503, payload: body(503, 'The job store is unavailable; retry shortly') };
+      return errorBody(
+        503,
+        ErrorCode.StoreUnavailable,
+        'The job store is unavailable; retry shortly',
+      );
     }
-    // Fastify's own client errors (bad JSON, wrong content type, body too large...).
-    const fst = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
-    if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
-      const code = typeof fst.code === 'string' ? fst.code : undefined;
-      return {
-        statusCode: fst.statusCode,
-        payload: body(
-          fst.statusCode,
-          typeof fst.message === 'string' ? fst.message : (STATUS_CODES[fst.statusCode] ?? 'Error'),
-          code ? { code } : {},
-        ),
-      };
-    }
+    const framework = frameworkError(exception);
+    if (framework) return framework;
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
-    return { statusCode: 500, payload: body(500, 'Internal server error') };
+    return errorBody(500, ErrorCode.Internal, 'Internal server error');
   }
+}
+
+/** Fastify's own client errors (bad JSON, wrong content type, body too large...), or null. */
+export function frameworkError(exception: unknown): ErrorBody | null {
+  const e = exception as { statusCode?: unknown; code?: unknown; name?: unknown } | null;
+  const status = e?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const known = FRAMEWORK_CODES[code];
+  if (known) return fieldOf(errorBody(...known));
+  // Our own parser errors carry a REQUEST.* code and a message of ours.
+  if (code.startsWith('REQUEST.')) return errorBody(status, code, String((e as Error).message));
+  if (status === 400 && (e?.name === 'SyntaxError' || exception instanceof SyntaxError)) {
+    // JSON.parse's message quotes the body: a fixed message instead.
+    const proto = /prototype/i.test(String((e as Error).message));
+    return errorBody(
+      400,
+      ErrorCode.InvalidJson,
+      proto
+        ? 'body contains a forbidden key (__proto__ or constructor.prototype)'
+        : 'body is not valid JSON',
+    );
+  }
+  return errorBody(
+    status,
+    ErrorCode.BadRequest,
+    status === 400 ? 'request is not valid' : reasonPhrase(status),
+  );
+}
+
+/** A URL error names `url`, not `body`. */
+function fieldOf(body: ErrorBody): ErrorBody {
+  if (body.code === ErrorCode.InvalidUrl) body.errors = [{ field: 'url', message: body.message }];
+  return body;
 }

@@ -106,6 +106,10 @@ describe('loadEnv', () => {
     ['EVENTS_ENABLED', 'sometimes'],
     ['EVENTS_MAX_LEN', '10'],
     ['EMAIL_RATE_LIMIT_PER_S', '1.5'],
+    ['RATE_LIMIT_READS_PER_MINUTE', '-1'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '0'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
   ])('rejects %s=%s, naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -122,6 +126,41 @@ describe('loadEnv', () => {
   it('reports every bad variable at once', () => {
     const problems = problemsOf({ PORT: 'x', WORKER_CONCURRENCY: 'y' });
     expect(problems.map((p) => p.split(' ')[0])).toEqual(['PORT', 'WORKER_CONCURRENCY']);
+  });
+
+  describe('security', () => {
+    it('defaults: open, no admin keys, reads 6000/min, no proxy trusted', () => {
+      expect(loadEnv({}).security).toMatchObject({
+        apiKeys: [],
+        adminApiKeys: [],
+        rateLimitPerMinute: 600,
+        rateLimitReadsPerMinute: 6000,
+        trustProxy: false,
+      });
+    });
+
+    it('names a bad admin key (never quoting it) and a bad proxy entry', () => {
+      expect(problemsOf({ ADMIN_API_KEYS: 'short' })).toEqual([
+        'ADMIN_API_KEYS entry 1 must be 16-256 printable characters, no spaces',
+      ]);
+      expect(problemsOf({ TRUST_PROXY: '10.0.0.1,proxy.local' })).toEqual([
+        expect.stringContaining('TRUST_PROXY must be false, a hop count'),
+      ]);
+    });
+
+    it('reads ADMIN_API_KEYS, RATE_LIMIT_READS_PER_MINUTE and each form of TRUST_PROXY', () => {
+      const admin = 'admin-key-cccccccccccccccc';
+      expect(
+        loadEnv({ ADMIN_API_KEYS: ` ${admin} `, RATE_LIMIT_READS_PER_MINUTE: '0' }).security,
+      ).toMatchObject({ adminApiKeys: [admin], rateLimitReadsPerMinute: 0 });
+      expect(loadEnv({ TRUST_PROXY: 'false' }).security.trustProxy).toBe(false);
+      expect(loadEnv({ TRUST_PROXY: '2' }).security.trustProxy).toBe(2);
+      expect(loadEnv({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).security.trustProxy).toEqual([
+        '10.0.0.0/8',
+        '127.0.0.1',
+        '::1',
+      ]);
+    });
   });
 
   it('treats empty values as unset', () => {

@@ -1,8 +1,13 @@
+import { isIP } from 'node:net';
+
 /**
  * The service's environment, parsed and validated in one place. Every namespace
  * (app, redis, worker, email) reads from `loadEnv`, so a bad value is reported
  * once, at start-up, naming the variable.
  */
+
+/** false: the peer is the client; a hop count; or the addresses / CIDRs of trusted proxies. */
+export type TrustProxy = false | number | string[];
 
 export type EmailTransportKind = 'simulated' | 'smtp';
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -37,12 +42,18 @@ export interface Env {
     eventsMaxLen: number;
   };
   security: {
-    /** Accepted API keys; empty = the API is open. */
+    /** Accepted API keys; empty (and no admin keys) = the API is open. */
     apiKeys: string[];
+    /** Keys that may also call steering routes (@AdminOnly); empty = every API key may. */
+    adminApiKeys: string[];
     /** Whether /docs, /docs-json and /redoc also need a key when API_KEYS is set. */
     docsRequireKey: boolean;
     /** Requests per minute per API key (or client address when open); 0 = no limit. */
     rateLimitPerMinute: number;
+    /** Reads (status polling, listings) per minute, a budget of their own; 0 = no limit. */
+    rateLimitReadsPerMinute: number;
+    /** Fastify's trustProxy: which peers' X-Forwarded-For names the client. */
+    trustProxy: TrustProxy;
     /** Origins allowed by CORS; empty = CORS off. */
     corsOrigins: string[];
   };
@@ -143,6 +154,30 @@ class EnvReader {
     return items;
   }
 
+  /** `false`, a hop count (1-100), or a comma-separated list of IP addresses and CIDR ranges. */
+  trustProxy(name: string): TrustProxy {
+    const v = this.value(name);
+    if (v === undefined || v.toLowerCase() === 'false') return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= 100) return hops;
+      this.problems.push(`${name} hop count must be between 1 and 100 (got "${v}")`);
+      return false;
+    }
+    const entries = v
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    for (const [index, entry] of entries.entries()) {
+      if (!isAddressOrCidr(entry)) {
+        this.problems.push(
+          `${name} must be false, a hop count, or IP addresses / CIDR ranges (entry ${index + 1}: "${entry}")`,
+        );
+      }
+    }
+    return entries;
+  }
+
   url(
     name: string,
     fallback: string | undefined,
@@ -162,6 +197,15 @@ class EnvReader {
     }
     return v;
   }
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 const EMAIL_ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -210,8 +254,15 @@ export function loadEnv(raw: RawEnv): Env {
         /^[\x21-\x7e]{16,256}$/,
         'must be 16-256 printable characters, no spaces',
       ),
+      adminApiKeys: r.list(
+        'ADMIN_API_KEYS',
+        /^[\x21-\x7e]{16,256}$/,
+        'must be 16-256 printable characters, no spaces',
+      ),
       docsRequireKey: r.bool('DOCS_REQUIRE_KEY', false),
       rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+      rateLimitReadsPerMinute: r.int('RATE_LIMIT_READS_PER_MINUTE', 6000, 0, 10_000_000),
+      trustProxy: r.trustProxy('TRUST_PROXY'),
       corsOrigins: r.list(
         'CORS_ORIGINS',
         /^(\*|https?:\/\/[^\s/,]+)$/,

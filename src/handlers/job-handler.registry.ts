@@ -28,6 +28,11 @@ export class JobHandlerRegistry implements OnModuleInit {
     return this.handlers.get(type);
   }
 
+  /** Every registered handler, in registration order. */
+  get all(): RegisteredHandler[] {
+    return [...this.handlers.values()];
+  }
+
   get types(): string[] {
     return [...this.handlers.keys()];
   }

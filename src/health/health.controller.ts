@@ -9,11 +9,25 @@ import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REDIS_CLIENT } from '../redis/redis.constants';
+import { Public } from '../security/security.decorators';
+
+function healthSchema(status: string, redis: string) {
+  return {
+    type: 'object' as const,
+    required: ['status', 'redis'],
+    properties: {
+      status: { type: 'string' as const, enum: [status] },
+      redis: { type: 'string' as const, enum: [redis] },
+    },
+    example: { status, redis },
+  };
+}
 
 /** Health answers within this long, even when Redis hangs. */
 const PING_TIMEOUT_MS = 800;
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
@@ -22,11 +36,11 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness and Redis reachability (no API key needed)' })
   @ApiOkResponse({
     description: 'Redis answers.',
-    schema: { example: { status: 'ok', redis: 'up' } },
+    schema: healthSchema('ok', 'up'),
   })
   @ApiServiceUnavailableResponse({
     description: 'Redis does not answer within 800 ms.',
-    schema: { example: { status: 'error', redis: 'down' } },
+    schema: healthSchema('error', 'down'),
   })
   async check(
     @Res({ passthrough: true }) reply: FastifyReply,

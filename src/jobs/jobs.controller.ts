@@ -4,7 +4,6 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiHeader,
-  ApiSecurity,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiCreatedResponse,
@@ -17,12 +16,13 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto';
-import { validationException } from '../common/validation';
+import { invalidFields } from '../common/error-body';
+import { ReadLimit } from '../security/security.decorators';
+import { JobIdPipe } from './job-id.pipe';
 import { SubmitJobDto } from './dto/submit-job.dto';
 import { SubmitJobsDto } from './dto/submit-jobs.dto';
 import { JobStatusDto, SubmitJobResponseDto, SubmitJobsResponseDto } from './dto/job-responses.dto';
 import { IdempotencyOptions, JobsService } from './jobs.service';
-import { jobIdPipe } from './job-id.pipe';
 import { JobRecord } from '../queue/job.types';
 
 const unavailable = {
@@ -32,6 +32,7 @@ const unavailable = {
     statusCode: 503,
     error: 'Service Unavailable',
     message: 'The job store is unavailable; retry shortly',
+    code: 'STORE.UNAVAILABLE',
   },
 };
 
@@ -42,6 +43,7 @@ const badJob = {
     statusCode: 400,
     error: 'Bad Request',
     message: 'priority must be one of the following values: high, low',
+    code: 'REQUEST.INVALID_FIELDS',
     errors: [
       { field: 'priority', message: 'priority must be one of the following values: high, low' },
     ],
@@ -54,7 +56,8 @@ const tooLarge = {
   example: {
     statusCode: 413,
     error: 'Payload Too Large',
-    message: 'Request body is too large',
+    message: 'Request body is larger than 1 MiB',
+    code: 'REQUEST.BODY_TOO_LARGE',
   },
 };
 
@@ -64,7 +67,8 @@ const notJson = {
   example: {
     statusCode: 415,
     error: 'Unsupported Media Type',
-    message: 'Unsupported Media Type',
+    message: 'Send the body as JSON with the header Content-Type: application/json',
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
   },
 };
 
@@ -98,7 +102,7 @@ function idempotency(
 ): IdempotencyOptions | undefined {
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key) || key.trim() === '') {
-    throw validationException([
+    throw invalidFields([
       {
         field: 'Idempotency-Key',
         message: 'Idempotency-Key must be 1-255 printable ASCII characters',
@@ -109,8 +113,6 @@ function idempotency(
 }
 
 @ApiTags('jobs')
-@ApiSecurity('bearer')
-@ApiSecurity('api-key')
 @ApiUnauthorizedResponse({
   type: ErrorResponseDto,
   description: 'API_KEYS is set and no valid key was presented.',
@@ -118,16 +120,19 @@ function idempotency(
     statusCode: 401,
     error: 'Unauthorized',
     message: 'A valid API key is required: Authorization: Bearer <key> or X-API-Key: <key>',
+    code: 'AUTH.UNAUTHORIZED',
   },
 })
 @ApiTooManyRequestsResponse({
   type: ErrorResponseDto,
   description:
-    'Over RATE_LIMIT_PER_MINUTE for this API key (or address); see the Retry-After header.',
+    'Over the rate limit for this API key (or address): RATE_LIMIT_PER_MINUTE, or ' +
+    'RATE_LIMIT_READS_PER_MINUTE for reads; see the Retry-After header.',
   example: {
     statusCode: 429,
     error: 'Too Many Requests',
     message: 'Rate limit of 600 requests per minute exceeded; retry in 12 s',
+    code: 'RATE_LIMIT.EXCEEDED',
   },
 })
 @Controller()
@@ -149,7 +154,8 @@ export class JobsController {
   @ApiOkResponse({
     type: SubmitJobResponseDto,
     description:
-      'A repeat of an earlier request with the same Idempotency-Key: its job, nothing new created.',
+      "A repeat of an earlier request with the same Idempotency-Key: its job and that job's " +
+      'current status; nothing new created.',
   })
   @ApiConflictResponse(keyReused)
   async submit(
@@ -164,7 +170,7 @@ export class JobsController {
       idempotency(idempotencyKey, request),
     );
     if (replayed) void reply.status(200);
-    return { job_id: ids[0], status: 'pending' };
+    return { job_id: ids[0], status: await this.jobs.submittedStatus(ids[0], replayed) };
   }
 
   @Post('submit-jobs')
@@ -184,6 +190,7 @@ export class JobsController {
       statusCode: 400,
       error: 'Bad Request',
       message: 'jobs.3.payload.to must be a valid e-mail address (local@domain.tld)',
+      code: 'REQUEST.INVALID_FIELDS',
       errors: [
         {
           field: 'jobs.3.payload.to',
@@ -218,16 +225,22 @@ export class JobsController {
   }
 
   @Get('jobs/status/:job_id')
-  @ApiOperation({ summary: "A job's status and metadata" })
+  @ReadLimit()
+  @ApiOperation({
+    summary: "A job's status and metadata",
+    description:
+      'Counts against the read budget (RATE_LIMIT_READS_PER_MINUTE), not the submit one.',
+  })
   @ApiOkResponse({ type: JobStatusDto })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
-    description: 'The id is not a UUID v4.',
+    description: 'The id is not a UUID.',
     example: {
       statusCode: 400,
       error: 'Bad Request',
-      message: 'job_id must be a UUID v4',
-      errors: [{ field: 'job_id', message: 'job_id must be a UUID v4' }],
+      message: 'job_id must be a UUID',
+      code: 'REQUEST.INVALID_FIELDS',
+      errors: [{ field: 'job_id', message: 'job_id must be a UUID' }],
     },
   })
   @ApiNotFoundResponse({
@@ -241,7 +254,7 @@ export class JobsController {
     },
   })
   @ApiServiceUnavailableResponse(unavailable)
-  async status(@Param('job_id', jobIdPipe) jobId: string): Promise<JobRecord> {
+  async status(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.jobs.status(jobId);
   }
 }

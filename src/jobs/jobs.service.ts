@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { createHash, randomUUID } from 'node:crypto';
-import { FieldError, flattenValidationErrors, validationException } from '../common/validation';
-import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { SubmitJobDto } from './dto/submit-job.dto';
 import { JobRepository } from '../queue/job.repository';
 import { JobError, JobErrorCode } from '../queue/job.errors';
-import { JobDue, JobRecord, NewJob } from '../queue/job.types';
+import { JobDue, JobRecord, JobStatus, NewJob } from '../queue/job.types';
 import { recipientOf } from '../queue/index-members';
 import { parseRfc3339 } from './dto/schedule.validators';
+
+/** What a submit reports: a job's status, or `expired` for a replay whose job is gone. */
+export type SubmittedStatus = JobStatus | 'expired';
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_S = 24 * 60 * 60;
@@ -43,10 +42,7 @@ export function canonicalJson(value: unknown): string {
 
 @Injectable()
 export class JobsService {
-  constructor(
-    private readonly repository: JobRepository,
-    private readonly handlers: JobHandlerRegistry,
-  ) {}
+  constructor(private readonly repository: JobRepository) {}
 
   /**
    * Validates, then writes all jobs atomically. With an idempotency key, a repeat
@@ -57,7 +53,7 @@ export class JobsService {
     listField: string,
     idempotency?: IdempotencyOptions,
   ): Promise<SubmitResult> {
-    const jobs = this.prepare(dtos, listField);
+    const jobs = this.prepare(dtos);
     if (!idempotency) {
       await this.repository.submit(jobs);
       return { ids: jobs.map((job) => job.id), replayed: false };
@@ -75,42 +71,25 @@ export class JobsService {
     return job;
   }
 
-  private prepare(dtos: SubmitJobDto[], listField: string): NewJob[] {
-    const errors: FieldError[] = [];
-    const jobs = dtos.map((dto, index) => {
-      const prefix = listField ? `${listField}.${index}.` : '';
-      errors.push(...this.validatePayload(dto, prefix));
-      return {
-        id: randomUUID(),
-        type: dto.job_type,
-        priority: dto.priority,
-        payloadJson: JSON.stringify(dto.payload),
-        due: dueOf(dto),
-        recipient: recipientOf(dto.payload),
-      };
-    });
-    if (errors.length > 0) throw validationException(errors);
-    return jobs;
+  /**
+   * The status a submit answers: `pending` for a new job; for a replay, the job's
+   * current status, or `expired` once its retention has passed.
+   */
+  async submittedStatus(jobId: string, replayed: boolean): Promise<SubmittedStatus> {
+    if (!replayed) return 'pending';
+    return (await this.repository.find(jobId))?.status ?? 'expired';
   }
 
-  private validatePayload(dto: SubmitJobDto, prefix: string): FieldError[] {
-    const handler = this.handlers.get(dto.job_type);
-    if (!handler) {
-      return [
-        {
-          field: `${prefix}job_type`,
-          message: `${prefix}job_type must be one of the following values: ${this.handlers.types.join(', ')}`,
-        },
-      ];
-    }
-    const payload = plainToInstance(handler.payload, dto.payload);
-    const errors = validateSync(payload, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-    });
-    return flattenValidationErrors(errors, `${prefix}payload`);
+  /** Bodies reach here validated (BodyValidationPipe), payloads included. */
+  private prepare(dtos: SubmitJobDto[]): NewJob[] {
+    return dtos.map((dto) => ({
+      id: randomUUID(),
+      type: dto.job_type,
+      priority: dto.priority,
+      payloadJson: JSON.stringify(dto.payload),
+      due: dueOf(dto),
+      recipient: recipientOf(dto.payload),
+    }));
   }
 }
 

@@ -14,7 +14,8 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { JobStatusDto } from '../jobs/dto/job-responses.dto';
-import { jobIdPipe } from '../jobs/job-id.pipe';
+import { AdminOnly, ReadLimit } from '../security/security.decorators';
+import { JobIdPipe } from '../jobs/job-id.pipe';
 import { JobRecord } from '../queue/job.types';
 import { QueueStatsSnapshot } from '../queue/queue-stats';
 import { DeletedResponseDto, PurgeDto, RetriedResponseDto, RetryFailedDto } from './dto/bulk.dto';
@@ -65,6 +66,7 @@ export class OperationsController {
   constructor(private readonly operations: OperationsService) {}
 
   @Get('jobs')
+  @ReadLimit()
   @ApiOperation({
     summary: 'Find jobs',
     description:
@@ -94,6 +96,7 @@ export class OperationsController {
   }
 
   @Get('stats')
+  @ReadLimit()
   @ApiOperation({
     summary: 'Queue statistics',
     description:
@@ -106,6 +109,7 @@ export class OperationsController {
   }
 
   @Post('jobs/retry-failed')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Retry every failed job',
@@ -130,6 +134,7 @@ export class OperationsController {
   }
 
   @Post('jobs/purge')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Delete finished jobs',
@@ -159,15 +164,17 @@ export class OperationsController {
   }
 
   @Get('jobs/:job_id')
+  @ReadLimit()
   @ApiOperation({ summary: "A job's status and metadata (as GET /jobs/status/{job_id})" })
   @ApiOkResponse({ type: JobStatusDto })
   @ApiBadRequestResponse(badJobId)
   @ApiNotFoundResponse(notFound)
-  find(@Param('job_id', jobIdPipe) jobId: string): Promise<JobRecord> {
+  find(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.operations.find(jobId);
   }
 
   @Post('jobs/:job_id/cancel')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel a job',
@@ -194,7 +201,7 @@ export class OperationsController {
     },
   })
   async cancel(
-    @Param('job_id', jobIdPipe) jobId: string,
+    @Param('job_id', JobIdPipe) jobId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobRecord> {
     const { accepted, job } = await this.operations.cancel(jobId);
@@ -203,6 +210,7 @@ export class OperationsController {
   }
 
   @Post('jobs/:job_id/retry')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Retry a failed or cancelled job',
@@ -223,7 +231,7 @@ export class OperationsController {
       code: 'JOB.NOT_RETRYABLE',
     },
   })
-  retry(@Param('job_id', jobIdPipe) jobId: string): Promise<JobRecord> {
+  retry(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.operations.retry(jobId);
   }
 }

@@ -21,6 +21,7 @@ export function testEnv(overrides: Record<string, string>): Record<string, strin
     LOG_LEVEL: 'error',
     // Tests send many requests from one address; the rate-limit test sets its own.
     RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_READS_PER_MINUTE: '0',
     ...overrides,
   };
 }
@@ -42,9 +43,14 @@ export interface TestApi {
 }
 
 /** The real HTTP application (Fastify, pipes, filters, docs) on a random port. */
-export async function startApi(env: Record<string, string>): Promise<TestApi> {
+export async function startApi(
+  env: Record<string, string>,
+  extraModules: (new () => object)[] = [],
+): Promise<TestApi> {
   applyEnv(testEnv(env));
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(), ...extraModules],
+  }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     ...HTTP_APP_OPTIONS,
     logger: ['error'],

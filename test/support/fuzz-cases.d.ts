@@ -71,6 +71,8 @@ export interface FuzzOptions {
   maxDepth?: number;
 }
 
+/** Reads the server's job types from its OpenAPI document; the oracle uses them from then on. */
+export declare function learnJobTypes(baseUrl: string): Promise<string[]>;
 export declare function makeCases(options?: FuzzOptions): FuzzCases;
 /** The request for a case. */
 export declare function build(c: FuzzCase): FuzzRequest;

@@ -21,8 +21,11 @@
  * are decoded as UTF-8 (strictly: invalid UTF-8 is a 400), parsed as JSON, checked for
  * their shape (src/common/body-shape.ts: nesting depth, array lengths, reserved keys;
  * one error, for whichever problem the check meets first), and judged against the rules
- * in src/jobs/dto/*.ts and src/handlers/send-email/send-email-payload.dto.ts. Every
- * error message must name its field, and at most MAX_REPORTED_ERRORS are reported.
+ * in src/jobs/dto/*.ts and src/handlers/send-email/send-email-payload.dto.ts, envelope and
+ * payload together (one message per invalid field). Job types other than send_email
+ * (learnJobTypes reads them from the OpenAPI document) are judged on their envelope;
+ * their payload may be accepted or refused, naming payload fields only. Every error
+ * message must name its field, and at most MAX_REPORTED_ERRORS are reported.
  */
 const fc = require('fast-check');
 const net = require('node:net');
@@ -32,7 +35,8 @@ const BODY_LIMIT_BYTES = 1024 * 1024; // src/bootstrap.ts
 const BULK_MAX_JOBS = 1000; // src/jobs/dto/submit-jobs.dto.ts
 const MAX_BODY_DEPTH = 32; // src/common/body-shape.ts
 const MAX_ARRAY_ITEMS = 1000; // src/common/body-shape.ts
-const MAX_REPORTED_ERRORS = 50; // src/common/validation.ts
+const MAX_REPORTED_ERRORS = 100; // src/common/error-body.ts
+const URL_LIMIT_BYTES = 8192; // src/common/http-limits.ts
 const LIMITS = { jobType: 64, to: 254, subject: 255, body: 100_000 };
 const PRIORITIES = ['high', 'low'];
 const JOB_KEYS = ['job_type', 'priority', 'payload'];
@@ -43,6 +47,7 @@ const GOOD_TO = ['alice@example.com', 'bob.smith+tag@mail.example.org', 'x_y-z@s
 /** 254 characters, the longest address accepted: 64-character local part, 63-character labels. */
 const LONGEST_TO = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const ANY_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ENDPOINT_PATH = { single: '/submit-job', bulk: '/submit-jobs' };
 const FAMILIES = ['json', 'mutation', 'content-type', 'path'];
 
@@ -159,13 +164,37 @@ function judgeTo(to) {
   return 'unknown';
 }
 
-/** Stage 2: JobsService (handler for job_type, then the handler's payload DTO). */
+/** Job types the server has (learnJobTypes); only send_email's payload rules are modelled. */
+let jobTypes = ['send_email'];
+
+/** Reads the registered job types from the server's OpenAPI document (the submit body's oneOf). */
+async function learnJobTypes(baseUrl) {
+  const res = await fetch(`${baseUrl}/docs-json`);
+  const doc = await res.json();
+  const mapping = doc.components.schemas.SubmitJobDto.discriminator.mapping;
+  jobTypes = Object.keys(mapping);
+  return jobTypes;
+}
+
+/** Stage 2: the payload, by the DTO of the job_type's handler. */
 function stage2(job, prefix, acc) {
-  if (job.job_type !== 'send_email') {
+  if (typeof job.job_type !== 'string') return;
+  if (!jobTypes.includes(job.job_type)) {
     acc.fields.push(`${prefix}job_type`);
     return;
   }
   const payload = job.payload;
+  if (!isPlainObject(payload)) return;
+  if (job.job_type !== 'send_email') {
+    // Not modelled here: created, or refused naming payload fields only.
+    for (const key of Object.keys(payload)) acc.unknown.push(`${prefix}payload.${key}`);
+    acc.unknown.push(
+      `${prefix}payload`,
+      ...['to', 'url', 'body', 'headers'].map((k) => `${prefix}payload.${k}`),
+    );
+    acc.unmodelled = true;
+    return;
+  }
   for (const key of Object.keys(payload)) {
     if (!PAYLOAD_KEYS.includes(key)) acc.fields.push(`${prefix}payload.${key}`);
   }
@@ -201,25 +230,25 @@ function refuse(fields, within = fields) {
 }
 
 function judgeJobs(jobs, prefix, topFields) {
-  const s1 = { fields: [...topFields] };
-  let nested = false;
+  // Envelope and payload are judged together: one 400 names both.
+  const acc = { fields: [...topFields], unknown: [], unmodelled: false };
   jobs.forEach((job, i) => {
     const at = prefix(i);
-    if (Array.isArray(job)) nested = true;
-    else if (!isPlainObject(job)) s1.fields.push(at.slice(0, -1));
-    else stage1(job, at, s1);
+    if (!isPlainObject(job)) {
+      acc.fields.push(at.slice(0, -1));
+      return;
+    }
+    stage1(job, at, acc);
+    stage2(job, at, acc);
   });
-  if (s1.fields.length > 0) return refuse(s1.fields, nested ? null : s1.fields);
-  // An array inside `jobs` is validated element by element, then fails in JobsService.
-  if (nested) return refuse([], null);
-  const s2 = { fields: [], unknown: [] };
-  jobs.forEach((job, i) => stage2(job, prefix(i), s2));
-  if (s2.fields.length > 0) return refuse(s2.fields, [...s2.fields, ...s2.unknown]);
+  const fields = [...new Set(acc.fields)];
+  if (fields.length > 0) return refuse(fields, [...fields, ...acc.unknown]);
   const stored = jobs.map((job) => ({ priority: job.priority, payload: job.payload }));
   const created = { creates: jobs.length, jobs: stored };
-  if (s2.unknown.length === 0) return { statuses: [201], ...created };
-  // Some address only isEmail can judge: created, or refused naming such addresses only.
-  return { ...refuse([], s2.unknown), statuses: [201, 400], ...created };
+  if (acc.unknown.length === 0) return { statuses: [201], ...created };
+  // Some address only isEmail can judge, or a payload not modelled here: created, or
+  // refused naming only such fields.
+  return { ...refuse([], acc.unknown), statuses: [201, 400], ...created };
 }
 
 function judgeSingle(value) {
@@ -1240,11 +1269,12 @@ function buildPath(c) {
       const encoded = percentEncode(c.id);
       rawPath = Buffer.from(`/jobs/status/${encoded}`, 'latin1');
       const decoded = Buffer.from(c.id, 'utf8').toString('utf8');
+      const urlLength = rawPath.length;
       if (encoded === '') expect = { statuses: [404], creates: 0 };
-      else if (UUID_V4.test(decoded)) expect = { statuses: [404], creates: 0 };
-      else if (encoded.length <= 100)
+      else if (ANY_UUID.test(decoded)) expect = { statuses: [404], creates: 0 };
+      else if (urlLength <= URL_LIMIT_BYTES)
         expect = { statuses: [400], creates: 0, fieldErrors: true, errorFields: ['job_id'] };
-      else expect = { statuses: [400, 414, 431], creates: 0 };
+      else expect = { statuses: [414, 431], creates: 0 };
     } else {
       // Raw bytes in the request line (no CR/LF: those would end it).
       rawPath = Buffer.from(`/jobs/status/${c.id.replace(/[\r\n]/g, '')}`, 'utf8');
@@ -1736,6 +1766,7 @@ module.exports = {
   createdIds,
   describeRequest,
   expectForJsonBody,
+  learnJobTypes,
   makeCases,
   send,
 };

@@ -6,8 +6,14 @@ export class SubmitJobResponseDto {
   @ApiProperty({ example: '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11', format: 'uuid' })
   readonly job_id!: string;
 
-  @ApiProperty({ example: 'pending', enum: ['pending'] })
-  readonly status!: 'pending';
+  @ApiProperty({
+    example: 'pending',
+    enum: [...JOB_STATUSES, 'expired'],
+    description:
+      "`pending` for a new job. For a repeat with the same Idempotency-Key (200): the job's " +
+      'current status, or `expired` once its retention period has passed.',
+  })
+  readonly status!: JobStatus | 'expired';
 }
 
 export class SubmitJobsResponseDto {

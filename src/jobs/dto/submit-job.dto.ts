@@ -10,22 +10,25 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { SendEmailPayloadDto } from '../../handlers/send-email/send-email-payload.dto';
+import { ValidateNestedBy } from '../../common/validation/validate-nested-by';
 import { PRIORITIES, Priority } from '../../queue/job-keys';
 import { IsNotGivenWith, IsNotTooFarAhead, IsRfc3339WithOffset } from './schedule.validators';
 
 /** Longest delay_ms: 365 days. */
 export const MAX_DELAY_MS = 31_536_000_000;
 
+/** Resolver name of a job's payload DTO by its job_type (defined from the handler registry). */
+export const JOB_PAYLOAD = 'job-payload';
+
 /**
- * The envelope every job shares. The payload's own rules depend on job_type and
- * are checked against that type's handler DTO (JobsService.validatePayload).
+ * The envelope every job shares. The payload's own rules are those of the payload
+ * DTO its job_type's handler declares (`@JobHandler({ type, payload })`); the OpenAPI
+ * document lists them per type (a oneOf keyed by job_type).
  */
 export class SubmitJobDto {
   @ApiProperty({
     example: 'send_email',
     description: 'Job type; a handler must exist for it.',
-    enum: ['send_email'],
   })
   @IsString()
   @IsNotEmpty()
@@ -41,10 +44,11 @@ export class SubmitJobDto {
   readonly priority!: Priority;
 
   @ApiProperty({
-    type: SendEmailPayloadDto,
-    description: 'Job-type specific; for send_email as shown.',
+    type: Object,
+    description: "Job-type specific: the payload schema of the job_type's handler.",
   })
   @IsObject()
+  @ValidateNestedBy('job_type', JOB_PAYLOAD)
   readonly payload!: Record<string, unknown>;
 
   @ApiPropertyOptional({

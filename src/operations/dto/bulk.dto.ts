@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { OPTIONAL_BODY } from '../../common/validation';
+import { OPTIONAL_BODY } from '../../common/validation/optional-body';
 import { PRIORITIES, Priority } from '../../queue/job-keys';
 
 export const FINISHED_STATES = ['completed', 'failed', 'cancelled'] as const;

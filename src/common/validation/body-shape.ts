@@ -1,4 +1,4 @@
-import type { FieldError } from './validation';
+import type { FieldError } from './field-error';
 
 /** Deepest nesting accepted anywhere in a body (a job needs 3; bulk 4). */
 export const MAX_BODY_DEPTH = 32;

@@ -1,15 +1,15 @@
-import { BadRequestException } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
-import { SubmitJobDto } from '../jobs/dto/submit-job.dto';
-import { SubmitJobsDto } from '../jobs/dto/submit-jobs.dto';
-import { AppValidationPipe, FieldError, flattenValidationErrors } from './validation';
+import { SubmitJobDto } from '../../jobs/dto/submit-job.dto';
+import { SubmitJobsDto } from '../../jobs/dto/submit-jobs.dto';
+import { ApiError, ErrorBody as Body, MAX_REPORTED_ERRORS } from '../error-body';
+import { BodyValidationPipe } from './body-validation.pipe';
+import { flattenValidationErrors } from './class-validator-errors';
+import { jobCompiler } from './test-compiler';
 
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  errors: FieldError[];
-}
+type ErrorBody = Body & { errors: NonNullable<Body['errors']> };
+
+const flatten = (errors: ValidationError[], parent?: string) =>
+  flattenValidationErrors(errors, parent).map(({ field, message }) => ({ field, message }));
 
 function node(
   property: string,
@@ -27,7 +27,7 @@ const job = {
 
 describe('flattenValidationErrors', () => {
   it('returns nothing for no errors', () => {
-    expect(flattenValidationErrors([])).toEqual([]);
+    expect(flatten([])).toEqual([]);
   });
 
   it('gives one entry per failed rule, named by the property', () => {
@@ -35,7 +35,7 @@ describe('flattenValidationErrors', () => {
       node('job_type', { isString: 'job_type must be a string', isNotEmpty: 'job_type x' }),
       node('priority', { isIn: 'priority must be one of the following values: high, low' }),
     ];
-    expect(flattenValidationErrors(errors)).toEqual([
+    expect(flatten(errors)).toEqual([
       { field: 'job_type', message: 'job_type must be a string' },
       { field: 'job_type', message: 'job_type x' },
       { field: 'priority', message: 'priority must be one of the following values: high, low' },
@@ -51,7 +51,7 @@ describe('flattenValidationErrors', () => {
         node('priority', { isIn: 'priority must be one of the following values: high, low' }),
       ]),
     ]);
-    expect(flattenValidationErrors([tree])).toEqual([
+    expect(flatten([tree])).toEqual([
       {
         field: 'jobs.3.payload.to',
         message: 'jobs.3.payload.to must be a valid e-mail address (local@domain.tld)',
@@ -67,7 +67,7 @@ describe('flattenValidationErrors', () => {
     const tree = node('payload', { isObject: 'payload must be an object' }, [
       node('to', { isString: 'to must be a string' }),
     ]);
-    expect(flattenValidationErrors([tree])).toEqual([
+    expect(flatten([tree])).toEqual([
       { field: 'payload', message: 'payload must be an object' },
       { field: 'payload.to', message: 'payload.to must be a string' },
     ]);
@@ -75,7 +75,7 @@ describe('flattenValidationErrors', () => {
 
   it('prefixes everything with a given parent (how JobsService names payload fields)', () => {
     expect(
-      flattenValidationErrors(
+      flatten(
         [node('subject', { matches: 'subject must not contain line breaks' })],
         'jobs.2.payload',
       ),
@@ -88,45 +88,37 @@ describe('flattenValidationErrors', () => {
   });
 });
 
-describe('AppValidationPipe', () => {
-  const pipe = new AppValidationPipe();
+describe('BodyValidationPipe (compiled DTO validators)', () => {
+  const pipe = new BodyValidationPipe(jobCompiler());
 
   async function rejection(value: unknown, metatype: new () => object): Promise<ErrorBody> {
-    const error = await pipe.transform(value, { type: 'body', metatype }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(BadRequestException);
-    return (error as BadRequestException).getResponse() as ErrorBody;
+    const error = await Promise.resolve()
+      .then(() => pipe.transform(value, { type: 'body', metatype }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(ApiError);
+    return (error as ApiError).body as ErrorBody;
   }
 
   function fieldsOf(body: ErrorBody): string[] {
     return [...new Set(body.errors.map((e) => e.field))];
   }
 
-  it('turns a valid body into a DTO instance, unchanged', async () => {
-    const dto = await pipe.transform(job, { type: 'body', metatype: SubmitJobDto });
-    expect(dto).toBeInstanceOf(SubmitJobDto);
-    expect(dto).toEqual(job);
+  it('passes a valid body through, unchanged', () => {
+    expect(pipe.transform(job, { type: 'body', metatype: SubmitJobDto })).toBe(job);
+    const bulk = { jobs: [job, { ...job, priority: 'low' }] };
+    expect(pipe.transform(bulk, { type: 'body', metatype: SubmitJobsDto })).toBe(bulk);
   });
 
-  it('turns a valid bulk body into SubmitJobsDto with SubmitJobDto items', async () => {
-    const dto = (await pipe.transform(
-      { jobs: [job, { ...job, priority: 'low' }] },
-      { type: 'body', metatype: SubmitJobsDto },
-    )) as SubmitJobsDto;
-    expect(dto).toBeInstanceOf(SubmitJobsDto);
-    expect(dto.jobs).toHaveLength(2);
-    for (const item of dto.jobs) expect(item).toBeInstanceOf(SubmitJobDto);
-    expect(dto.jobs[1].priority).toBe('low');
-  });
-
-  it('sends the one 400 shape: statusCode, error, joined message, errors[]', async () => {
+  it('sends the one 400 shape: statusCode, error, joined message, code, errors[]', async () => {
     const body = await rejection({ ...job, priority: 'urgent' }, SubmitJobDto);
     expect(body).toEqual({
       statusCode: 400,
       error: 'Bad Request',
       message: 'priority must be one of the following values: high, low',
+      code: 'REQUEST.INVALID_FIELDS',
       errors: [
         { field: 'priority', message: 'priority must be one of the following values: high, low' },
       ],
@@ -156,22 +148,64 @@ describe('AppValidationPipe', () => {
           statusCode: 400,
           error: 'Bad Request',
           message: 'body must be a JSON object',
+          code: 'REQUEST.INVALID_FIELDS',
           errors: [{ field: 'body', message: 'body must be a JSON object' }],
         });
       }
     });
 
     it('only for the body: a query string value is validated normally', async () => {
-      await expect(pipe.transform('abc', { type: 'query', metatype: String })).resolves.toBe('abc');
+      await expect(
+        Promise.resolve(pipe.transform('abc', { type: 'query', metatype: String })),
+      ).resolves.toBe('abc');
     });
   });
 
-  it('reports each missing field of an empty object', async () => {
-    expect(fieldsOf(await rejection({}, SubmitJobDto))).toEqual([
-      'job_type',
-      'priority',
-      'payload',
+  it('reports each missing field of an empty object once, as required', async () => {
+    expect((await rejection({}, SubmitJobDto)).errors).toEqual([
+      { field: 'job_type', message: 'job_type is required' },
+      { field: 'priority', message: 'priority is required' },
+      { field: 'payload', message: 'payload is required' },
     ]);
+  });
+
+  it('names envelope and payload fields together, one message per field', async () => {
+    const jobs = Array.from({ length: 1000 }, () => job);
+    jobs[7] = { ...job, payload: { ...job.payload, to: 'not-an-address' } };
+    jobs[999] = { ...job, priority: 'urgent' };
+    const body = await rejection({ jobs }, SubmitJobsDto);
+    expect(body.errors).toEqual([
+      {
+        field: 'jobs.7.payload.to',
+        message: 'jobs.7.payload.to must be a valid e-mail address (local@domain.tld)',
+      },
+      {
+        field: 'jobs.999.priority',
+        message: 'jobs.999.priority must be one of the following values: high, low',
+      },
+    ]);
+  });
+
+  it('checks the payload of a job whose envelope has other errors', async () => {
+    const body = await rejection(
+      { ...job, priority: 7, payload: { to: 5, cc: 'x' } },
+      SubmitJobDto,
+    );
+    expect(fieldsOf(body).sort()).toEqual(['payload.cc', 'payload.to', 'priority']);
+  });
+
+  it('names an unregistered job_type with the registered ones', async () => {
+    const body = await rejection({ ...job, job_type: 'send_fax' }, SubmitJobDto);
+    expect(body.errors).toEqual([
+      { field: 'job_type', message: 'job_type must be one of the following values: send_email' },
+    ]);
+  });
+
+  it(`lists at most ${MAX_REPORTED_ERRORS} errors and counts the rest`, async () => {
+    const body = await rejection({ jobs: Array.from({ length: 1000 }, () => ({})) }, SubmitJobsDto);
+    expect(body.errors).toHaveLength(MAX_REPORTED_ERRORS);
+    expect(body.omitted_errors).toBe(3000 - MAX_REPORTED_ERRORS);
+    expect(body.message).toMatch(/; and 2900 more invalid fields$/);
   });
 
   describe('unknown fields are rejected, not stripped', () => {
@@ -269,9 +303,8 @@ describe('AppValidationPipe', () => {
       expect(body.errors).toEqual([
         { field: 'jobs', message: 'jobs must contain no more than 1000 elements' },
       ]);
-      await expect(
-        pipe.transform(many(1000), { type: 'body', metatype: SubmitJobsDto }),
-      ).resolves.toBeInstanceOf(SubmitJobsDto);
+      const thousand = many(1000);
+      expect(pipe.transform(thousand, { type: 'body', metatype: SubmitJobsDto })).toBe(thousand);
     });
   });
 });
