@@ -28,9 +28,9 @@ export class BulkOperations {
   /** Deletes `state` jobs that finished at or before `now - olderThanS`; returns how many. */
   async purge(state: FinishedState, olderThanS: number): Promise<number> {
     const key = this.repository.keys.index(state);
-    const [seconds] = await this.redis.time();
+    const [seconds, micros] = await this.redis.time();
     // A job that finished before the cutoff was created before it too.
-    const cutoffMs = Number(seconds) * 1000 - olderThanS * 1000;
+    const cutoffMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - olderThanS * 1000;
     let deleted = 0;
     let cursor: IndexPosition | undefined;
     for (;;) {

@@ -200,6 +200,13 @@ export class JobListing {
       position += raw.length;
       const exhausted = raw.length < CHUNK * 5;
       held.sort(byListingOrder);
+      // Ties are returned in id order, not list order: a page ending inside a tie must
+      // resume where its tie group starts in the list, or it would skip part of it.
+      const groupStart = new Map<number, number>();
+      for (const e of held) {
+        groupStart.set(e.score, Math.min(groupStart.get(e.score) ?? Infinity, e.position));
+      }
+      for (const e of held) e.position = groupStart.get(e.score) ?? e.position;
       if (exhausted) return { entries: held, exhausted: true, length };
       // Later entries are no newer than the lowest score seen: release what is above it.
       const lowest = held[held.length - 1]?.score;
