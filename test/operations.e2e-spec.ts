@@ -243,12 +243,13 @@ describe('operations', () => {
 
     it('pages with next_cursor: every job exactly once, in order', async () => {
       const { all } = await knownJobs();
-      for (const query of [
+      const queries: Record<string, string>[] = [
         {},
         { status: 'pending' },
         { priority: 'low' },
         { to: 'carol@example.com' },
-      ]) {
+      ];
+      for (const query of queries) {
         const paged = await client.listAll({ ...query, limit: 4 });
         const full = (await client.list({ ...query, limit: 500 })).body.jobs;
         expect(paged.map((j) => j.job_id)).toEqual(full.map((j) => j.job_id));

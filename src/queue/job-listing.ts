@@ -179,7 +179,7 @@ export class JobListing {
       cursor?.position !== undefined && cursor.length !== undefined
         ? Math.max(0, cursor.position + length - cursor.length)
         : 0;
-    const held: Entry[] = [];
+    const held: (Entry & { position: number })[] = [];
     for (;;) {
       const raw = await this.redis.lrange(key, position, position + CHUNK * 5 - 1);
       const found: { id: string; member: string; position: number }[] = [];
