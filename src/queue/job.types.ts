@@ -83,7 +83,7 @@ export interface Recovered {
 
 export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'not-cancellable' | 'not-found';
 
-/** A job type whose attempts may start at most `limit` times per `windowMs`, across all workers. */
+/** A job type whose attempts start at most `limit` times per `windowMs`, evenly spaced, across all workers. */
 export interface ClaimThrottle {
   type: string;
   limit: number;

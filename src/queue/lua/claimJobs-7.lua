@@ -5,11 +5,14 @@
   hash) and put in the in-flight set scored by its lease deadline: a worker killed
   at any instant loses nothing (an expired lease is recovered by recover-expired).
 
-  A rate-limited job type (ARGV[7]) starts at most ARGV[8] attempts in any ARGV[9]
-  ms, across every worker: the start times live in KEYS[7]. A job of that type
-  met while the window is full goes back where it was, with the jobs popped after
-  it, and claiming from that list stops (the jobs keep their order); the caller
-  learns how long to wait instead of polling.
+  A rate-limited job type (ARGV[7]) starts at most ARGV[8] attempts per ARGV[9] ms,
+  across every worker, evenly spaced: GCRA with an emission interval of ARGV[9] /
+  ARGV[8] ms and a tolerance of one interval, its state (the theoretical arrival
+  time) in KEYS[7]. So any window of n intervals holds at most n + 1 starts, and a
+  claim that comes a little late catches up instead of losing the slot. A job of
+  that type met while it may not start goes back where it was, with the jobs popped
+  after it, and claiming from that list stops (the jobs keep their order); the
+  caller learns how long to wait instead of polling.
 
   KEYS[1] ready list, high     <prefix>:queue:high
   KEYS[2] ready list, low      <prefix>:queue:low
@@ -17,7 +20,7 @@
   KEYS[4] in-flight set        <prefix>:inflight
   KEYS[5] wake-up set          <prefix>:wake
   KEYS[6] events stream        <prefix>:events
-  KEYS[7] rate window          <prefix>:throttle:<job type>   (unused without ARGV[7])
+  KEYS[7] rate state           <prefix>:throttle:<job type>   (unused without ARGV[7])
 
   ARGV[1] job hash key prefix  <prefix>:hash:   (ids are only known once popped; the
                                                  hashes share the queue's hash tag)
@@ -27,8 +30,8 @@
   ARGV[5] most due jobs to promote in this call
   ARGV[6] events stream length (0 = no events)
   ARGV[7] rate-limited job type ('' = none)
-  ARGV[8] attempts of that type allowed per window
-  ARGV[9] window, ms
+  ARGV[8] attempts of that type allowed per period
+  ARGV[9] period, ms
 
   Output: { nextDueInMs, throttledForMs,
             id1, token1, job_type1, payload1, retry_count1, priority1, ready_since1, id2, ... }
@@ -49,12 +52,12 @@ local maxEvents, limitedType = tonumber(ARGV[6]), ARGV[7]
 local now = nowMs()
 promoteDue(delayedKey, highKey, lowKey, hashPrefix, now, tonumber(ARGV[5]))
 
-local windowLimit, windowMs, windowUsed = 0, 0, 0
+local interval, tat = 0, 0
 if limitedType ~= '' then
-  windowLimit, windowMs = tonumber(ARGV[8]), tonumber(ARGV[9])
-  rcall('ZREMRANGEBYSCORE', windowKey, '-inf', now - windowMs)
-  windowUsed = rcall('ZCARD', windowKey)
+  interval = tonumber(ARGV[9]) / tonumber(ARGV[8])
+  tat = tonumber(rcall('GET', windowKey) or '0')
 end
+local tatBefore = tat
 
 local out = { -1, -1 }
 local claimed = 0
@@ -70,16 +73,12 @@ for _, listKey in ipairs({ highKey, lowKey }) do
         local jobKey = hashPrefix .. id
         local f = rcall('HMGET', jobKey, 'job_type', 'payload', 'retry_count', 'priority',
           'status', 'created_ts', 'available_after')
-        if f[1] == limitedType and windowUsed >= windowLimit then
+        if f[1] == limitedType and tat - now > interval then
           -- Back to the consuming end, in the order they were popped.
           for j = #ids, n, -1 do
             rcall('RPUSH', listKey, ids[j])
           end
-          local oldest = rcall('ZRANGE', windowKey, 0, 0, 'WITHSCORES')
-          local wait = 1
-          if oldest[2] then
-            wait = math.max(1, tonumber(oldest[2]) + windowMs - now)
-          end
+          local wait = math.max(1, math.ceil(tat - interval - now))
           if out[2] < 0 or wait < out[2] then
             out[2] = wait
           end
@@ -91,9 +90,7 @@ for _, listKey in ipairs({ highKey, lowKey }) do
           claimed = claimed + 1
           local token = tokenPrefix .. ':' .. claimed
           if f[1] == limitedType then
-            windowUsed = windowUsed + 1
-            rcall('ZADD', windowKey, now, token)
-            rcall('PEXPIRE', windowKey, windowMs)
+            tat = math.max(tat, now) + interval
           end
           rcall('HSET', jobKey, 'status', 'processing', 'picked_ts', pickedTs, 'lease_token', token)
           rcall('ZADD', inflightKey, deadline, id)
@@ -114,6 +111,10 @@ for _, listKey in ipairs({ highKey, lowKey }) do
       end
     end
   end
+end
+
+if tat ~= tatBefore then
+  rcall('SET', windowKey, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
 end
 
 -- Pass the baton: work is left for another idle worker (not when it is held back by
