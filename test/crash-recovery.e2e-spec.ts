@@ -61,7 +61,10 @@ describe('crash recovery', () => {
     );
 
   /** A real worker process whose jobs never finish on their own (60 s each). */
-  async function spawnSlowWorker(concurrency: number): Promise<NodeProcess> {
+  async function spawnSlowWorker(
+    concurrency: number,
+    extra: Record<string, string> = {},
+  ): Promise<NodeProcess> {
     const worker = spawnNode(
       'dist/worker.js',
       testEnv({
@@ -72,6 +75,7 @@ describe('crash recovery', () => {
         EMAIL_SIMULATED_DURATION_MS: '60000',
         EMAIL_SIMULATED_FAILURE_RATE: '0',
         LOG_LEVEL: 'log',
+        ...extra,
       }),
     );
     await worker.waitForOutput(`(concurrency ${concurrency})`);
@@ -135,6 +139,62 @@ describe('crash recovery', () => {
     expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
     for (const id of ids) expect(await leaseOf(id)).toBe('');
     expect(await redis.llen(`${prefix}:queue:high`)).toBe(0);
+  });
+
+  it('a job that loses its worker more than JOB_MAX_STALLS times ends failed, with stall_count, without using a retry', async () => {
+    const stalls = { JOB_MAX_STALLS: '1' };
+    dead = await spawnSlowWorker(1, stalls);
+    const id = await submit();
+    for (let lost = 1; lost <= 2; lost++) {
+      const pid = dead.child.pid as number;
+      await waitFor(async () => (await leaseOf(id))?.includes(`:${pid}:`), {
+        what: `worker ${pid} to hold the job`,
+      });
+      await sigkill(dead);
+      // The next worker recovers the job once the dead one's lease has run out.
+      dead = await spawnSlowWorker(1, stalls);
+      if (lost === 1) {
+        const again = await waitFor(
+          async () => {
+            const job = await status(id);
+            return job.stall_count === 1 && job.status === 'processing' && job;
+          },
+          { what: 'the first recovery' },
+        );
+        expect(again.retry_count).toBe(0);
+      }
+    }
+    const failed = await waitForStatus(id, 'failed');
+    expect(failed).toMatchObject({ stall_count: 2, retry_count: 0, available_after: null });
+    expect(failed.last_error).toMatch(/^stalled: /);
+    expect(failed.last_error).toContain('2 times');
+    expect(await redis.zscore(`${prefix}:inflight`, id)).toBeNull();
+    expect(await redis.zrange(`${prefix}:index:failed`, '0', '-1')).toHaveLength(1);
+    const events = (await redis.xrange(`${prefix}:events`, '-', '+'))
+      .map(([, fields]) => fields)
+      .filter((fields) => fields[3] === id)
+      .map((fields) => fields[1]);
+    expect(events).toEqual([
+      'submitted',
+      'processing',
+      'stalled',
+      'processing',
+      'stalled',
+      'failed',
+    ]);
+  });
+
+  it('a killed worker leaves the live-worker list within two lease periods', async () => {
+    dead = await spawnSlowWorker(2);
+    const pid = dead.child.pid as number;
+    const pids = async () =>
+      ((await request(`${api.baseUrl}/stats`)).body.workers as { pid: number }[]).map((w) => w.pid);
+    await waitFor(async () => (await pids()).includes(pid), { what: 'the worker to register' });
+    await sigkill(dead);
+    await waitFor(async () => !(await pids()).includes(pid), {
+      what: 'the dead worker to leave the list',
+      timeoutMs: 5_000,
+    });
   });
 });
 

@@ -313,6 +313,64 @@ describe('Lua scripts', () => {
     });
   });
 
+  describe('events', () => {
+    const events = async () =>
+      (await redis.xrange(`${prefix}:events`, '-', '+')).map(([, fields]) => {
+        const event: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) event[fields[i]] = fields[i + 1];
+        return event;
+      });
+
+    it('each state change writes its event in the same script', async () => {
+      const [a, b] = await submit('high', 2);
+      const [ja, jb] = (await repo.claim(2, 30_000, 'w:1')).jobs;
+      await repo.complete([ja]);
+      await repo.fail(jb, 'boom', { delayMs: 60_000, permanent: false });
+      const list = await events();
+      expect(list.map((e) => [e.event, e.job_id])).toEqual([
+        ['submitted', a],
+        ['submitted', b],
+        ['processing', a],
+        ['processing', b],
+        ['completed', a],
+        ['retry_scheduled', b],
+      ]);
+      for (const e of list) {
+        expect(e).toMatchObject({ job_type: 'send_email', priority: 'high' });
+        expect(Number(e.ts)).toBeGreaterThan(1e9);
+      }
+      expect(list[2].attempt).toBe('1');
+      expect(list[5]).toMatchObject({
+        error: 'boom',
+        available_after: expect.stringMatching(/\./),
+      });
+      expect(await repo.cancel(b)).toBe('cancelled');
+      expect((await events()).pop()).toMatchObject({ event: 'cancelled', job_id: b });
+    });
+
+    it('are capped near EVENTS_MAX_LEN, and off with EVENTS_ENABLED=false', async () => {
+      const capped = repositoryFor(redis, prefix, { eventsMaxLen: 100 });
+      for (let i = 0; i < 10; i++) {
+        await capped.submit(
+          Array.from({ length: 50 }, () => ({
+            id: randomUUID(),
+            type: 'send_email',
+            priority: 'low' as const,
+            payloadJson: '{}',
+          })),
+        );
+      }
+      // Trimmed approximately (whole stream nodes at a time), never far above the cap.
+      expect(await redis.xlen(`${prefix}:events`)).toBeLessThan(300);
+      await redis.del(`${prefix}:events`);
+      const silent = repositoryFor(redis, prefix, { eventsMaxLen: 0 });
+      await silent.submit([
+        { id: randomUUID(), type: 'send_email', priority: 'low', payloadJson: '{}' },
+      ]);
+      expect(await redis.exists(`${prefix}:events`)).toBe(0);
+    });
+  });
+
   it('the work signal returns at once when woken and times out otherwise', async () => {
     const blocking = connect();
     const signal = new WorkSignal(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });

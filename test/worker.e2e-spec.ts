@@ -195,8 +195,8 @@ describe('worker', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(395);
     const hash = await redis.hgetall(`${prefix}:hash:${id}`);
     expect(hash).toMatchObject({ status: 'failed', retry_count: '3', last_error: 'mailbox busy' });
-    // available_after of the last retry: 400 ms after the third failure.
-    expect(Number(hash.completed_ts)).toBeGreaterThanOrEqual(Number(hash.available_after));
+    // Finished: no next attempt.
+    expect(hash.available_after).toBe('');
   });
 
   it('succeeds on a retry after transient failures', async () => {
@@ -247,6 +247,33 @@ describe('worker', () => {
     await waitFor(() => harness?.worker.activeCount === 0, { what: 'slot freed' });
     expect(await statusOf(id)).toBe('processing');
     expect(await redis.hget(`${prefix}:hash:${id}`, 'lease_token')).toBe('another-worker:1:1');
+  });
+
+  it('aborts an attempt past JOB_ATTEMPT_TIMEOUT_MS, even one that ignores its signal, and retries it', async () => {
+    // 'hold': every send waits for the test, which never finishes it.
+    const transport = new ScriptedTransport(() => 'hold');
+    harness = await startScriptedWorker(
+      env({
+        WORKER_CONCURRENCY: '1',
+        JOB_ATTEMPT_TIMEOUT_MS: '300',
+        JOB_MAX_RETRIES: '1',
+        JOB_BACKOFF_BASE_MS: '10',
+      }),
+      transport,
+    );
+    const [hung, next] = await submit(harness.repo, 'high', 2);
+    await waitFor(async () => (await statusOf(hung)) === 'failed', {
+      what: 'two timed-out attempts',
+    });
+    const attempts = transport.started(hung);
+    expect(attempts).toHaveLength(2);
+    // Each attempt's signal fired, and its slot was freed although the send never returned.
+    expect(attempts.every((a) => a.signal.aborted)).toBe(true);
+    const hash = await redis.hgetall(`${prefix}:hash:${hung}`);
+    expect(hash).toMatchObject({ status: 'failed', retry_count: '1' });
+    expect(hash.last_error).toMatch(/^timeout: /);
+    expect(hash.last_error).toContain('300 ms');
+    await waitFor(() => transport.started(next).length > 0, { what: 'the next job to start' });
   });
 
   describe('graceful shutdown', () => {
