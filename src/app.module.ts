@@ -5,6 +5,7 @@ import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { OperationsModule } from './operations/operations.module';
+import { EventsModule } from './events/events.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
 import { WorkerModule } from './worker/worker.module';
@@ -22,6 +23,7 @@ export class AppModule {
         SecurityModule,
         JobsModule,
         OperationsModule,
+        EventsModule,
         HealthModule,
         DocsModule,
         WorkerModule.inApiProcess(),
