@@ -41,3 +41,27 @@ export class PermanentJobError extends Error {
 export function isPermanentJobError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'JOB.PERMANENT_FAILURE';
 }
+
+/**
+ * A transient failure whose peer said when to come back (an HTTP `Retry-After`):
+ * the retry waits at least `retryAfterMs`, or the backoff delay when that is longer.
+ */
+export class RetryLaterError extends Error {
+  readonly code = 'JOB.RETRY_LATER';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/** The wait a failure asks for before the next attempt: 0 unless it is a RetryLaterError. */
+export function retryAfterMsOf(error: unknown): number {
+  const candidate = error as { code?: unknown; retryAfterMs?: unknown } | null;
+  if (candidate?.code !== 'JOB.RETRY_LATER') return 0;
+  const ms = candidate.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+}

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobsConfig, redisConfig, workerConfig } from '../config/configuration';
-import { isPermanentJobError } from '../handlers/job-handler';
+import { isPermanentJobError, retryAfterMsOf } from '../handlers/job-handler';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { JobRepository } from '../queue/job.repository';
 import { WorkSignal } from '../queue/work-signal';
@@ -34,7 +34,9 @@ interface ActiveJob {
   done: Promise<void>;
 }
 
-type Outcome = { ok: true } | { ok: false; reason: string; permanent: boolean };
+type Outcome =
+  | { ok: true }
+  | { ok: false; reason: string; permanent: boolean; retryAfterMs: number };
 
 const MAX_ERROR_LENGTH = 1000;
 
@@ -258,6 +260,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         ok: false,
         reason: describe(error).slice(0, MAX_ERROR_LENGTH),
         permanent: isPermanentJobError(error),
+        retryAfterMs: retryAfterMsOf(error),
       };
     }
     const runMs = performance.now() - startedAt;
@@ -303,7 +306,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             outcome.reason,
             {
               maxRetries: this.jobs.maxRetries,
-              delayMs: backoffDelayMs(this.jobs.backoffBaseMs, retry),
+              // A peer's Retry-After that asks for longer than the backoff wins.
+              delayMs: Math.max(backoffDelayMs(this.jobs.backoffBaseMs, retry), outcome.retryAfterMs),
               permanent: outcome.permanent,
             },
             this.jobs.retention,
