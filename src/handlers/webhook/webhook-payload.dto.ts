@@ -181,16 +181,26 @@ export class WebhookPayloadDto {
   readonly headers?: Record<string, string>;
 
   @ApiPropertyOptional({
+    // Any JSON value: OpenAPI 3.0 has no "any" type keyword, so every kind is listed.
+    oneOf: [
+      { type: 'object' },
+      { type: 'array', items: {} },
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+    ],
+    nullable: true,
     example: { event: 'order.paid', order_id: 1234 },
     description:
       `Any JSON value, sent as the request body with Content-Type: application/json ` +
-      `(at most ${WEBHOOK_LIMITS.bodyMaxBytes} bytes as JSON). Omitted: an empty body.`,
+      `(at most ${WEBHOOK_LIMITS.bodyMaxBytes} bytes as JSON). Omitted: an empty body; null is sent as null.`,
   })
   @IsOptional()
   @Satisfies('isJsonWithin', bodyProblem)
   readonly body?: unknown;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: WEBHOOK_LIMITS.timeoutMinMs,
     maximum: WEBHOOK_LIMITS.timeoutMaxMs,
     default: WEBHOOK_LIMITS.timeoutDefaultMs,
