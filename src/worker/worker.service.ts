@@ -35,8 +35,7 @@ interface ActiveJob {
 }
 
 type Outcome =
-  | { ok: true }
-  | { ok: false; reason: string; permanent: boolean; retryAfterMs: number };
+  { ok: true } | { ok: false; reason: string; permanent: boolean; retryAfterMs: number };
 
 const MAX_ERROR_LENGTH = 1000;
 
@@ -307,7 +306,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             {
               maxRetries: this.jobs.maxRetries,
               // A peer's Retry-After that asks for longer than the backoff wins.
-              delayMs: Math.max(backoffDelayMs(this.jobs.backoffBaseMs, retry), outcome.retryAfterMs),
+              delayMs: Math.max(
+                backoffDelayMs(this.jobs.backoffBaseMs, retry),
+                outcome.retryAfterMs,
+              ),
               permanent: outcome.permanent,
             },
             this.jobs.retention,
