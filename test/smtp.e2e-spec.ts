@@ -1,9 +1,13 @@
 import Redis from 'ioredis';
+import { simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import { startApi, startWorker, TestApi, TestWorker } from './support/apps';
+import { startApi, startWorker, testEnv, TestApi, TestWorker } from './support/apps';
 import { emailJob, request } from './support/http';
+import { NodeProcess, spawnNode } from './support/node-process';
 import { freePort } from './support/redis-server';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
+import { TestSmtpServer } from './support/smtp-test-server';
+import { createTestCa, TestCa } from './support/test-ca';
 import { waitFor } from './support/wait';
 
 /**
@@ -23,6 +27,8 @@ interface ReceivedMessage {
   headers: Map<string, string>;
   /** The text body, line breaks normalised to \n. */
   text: string;
+  /** The message as received. */
+  raw: Buffer;
   /** false when the server answered the DATA with an error. */
   accepted: boolean;
 }
@@ -108,7 +114,7 @@ class SmtpSink {
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const flaky = rcptTo.find((to) => to.startsWith('flaky') && !this.deferred.has(to));
     const { headers, text } = parseMessage(raw.toString('utf8'));
-    this.messages.push({ mailFrom, rcptTo, headers, text, accepted: !flaky });
+    this.messages.push({ mailFrom, rcptTo, headers, text, raw, accepted: !flaky });
     if (flaky) {
       this.deferred.add(flaky);
       return smtpError(451, '4.3.0 Temporary local problem, try again later');
@@ -213,6 +219,45 @@ describe('SMTP transport against a real SMTP server', () => {
     expect(message.text.trim()).toBe('');
   });
 
+  it('sends html as multipart/alternative with body as its text part, and reply_to as Reply-To', async () => {
+    const id = await submitJob(api!, {
+      job_type: 'send_email',
+      priority: 'high',
+      payload: {
+        to: 'frank@example.com',
+        subject: 'Your receipt',
+        body: 'Total: 42 EUR',
+        html: '<p>Total: <b>42 EUR</b></p>',
+        reply_to: 'billing@example.com',
+      },
+    });
+    await waitForStatus(api!, id, 'completed');
+    const [message] = sink.forJob(id);
+    const parsed = await simpleParser(message.raw);
+    expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
+    expect(parsed.text?.trim()).toBe('Total: 42 EUR');
+    expect(parsed.html).toBe('<p>Total: <b>42 EUR</b></p>');
+    expect(parsed.replyTo?.value).toEqual([{ address: 'billing@example.com', name: '' }]);
+    expect(parsed.to).toMatchObject({ value: [{ address: 'frank@example.com' }] });
+  });
+
+  it('refuses a reply_to that could inject a header, and nothing is sent', async () => {
+    const res = await request(`${api!.baseUrl}/submit-job`, {
+      method: 'POST',
+      json: emailJob('high', 'grace@example.com', {
+        reply_to: 'billing@example.com\r\nBcc: victim@example.com',
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      {
+        field: 'payload.reply_to',
+        message: 'payload.reply_to must be a valid e-mail address (local@domain.tld)',
+      },
+    ]);
+    expect(sink.rcptAttempts).not.toContain('grace@example.com');
+  });
+
   it('retries a 451 at end of DATA with backoff, then completes; the Message-ID is stable across attempts', async () => {
     const to = `flaky-${Date.now()}@example.com`;
     const id = await submitJob(api!, emailJob('high', to, { subject: 'Try again' }));
@@ -314,6 +359,84 @@ describe('SMTP transport when the server cannot be reached', () => {
     expect(failed.last_error).toEqual(expect.stringContaining('ECONNREFUSED'));
     expect(failed.last_error).toEqual(expect.stringContaining(`127.0.0.1:${closedPort}`));
     expect(failed.completed_ts).toEqual(expect.any(Number));
+  });
+});
+
+describe('SMTP configuration error through a worker process (wrong password)', () => {
+  const prefix = uniquePrefix('smtp-config');
+  const PASSWORD = 'correct-horse:battery/staple';
+  const WRONG = 'wrong-pass@word';
+  let ca: TestCa;
+  let peer: TestSmtpServer;
+  let redis: Redis;
+  let api: TestApi | undefined;
+  let worker: NodeProcess | undefined;
+
+  beforeAll(async () => {
+    redis = connect();
+    ca = createTestCa();
+    peer = await TestSmtpServer.start({
+      tls: ca,
+      auth: { user: 'mailer', pass: PASSWORD, methods: ['PLAIN', 'LOGIN'] },
+    });
+    const env = {
+      REDIS_URL: SHARED_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_URL: `smtp://mailer:${encodeURIComponent(WRONG)}@127.0.0.1:${peer.port}`,
+      SMTP_TLS_CA: ca.caFile,
+      SMTP_REQUIRE_TLS: 'true',
+      EMAIL_FROM,
+    };
+    api = await startApi(env);
+    worker = spawnNode(
+      'dist/worker.js',
+      testEnv({ ...env, JOB_MAX_RETRIES: '100', JOB_BACKOFF_BASE_MS: '50', LOG_LEVEL: 'log' }),
+    );
+    await worker.waitForOutput('started');
+  });
+
+  afterAll(async () => {
+    await worker?.kill();
+    await api?.close();
+    await peer?.close();
+    ca?.remove();
+    if (redis) {
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    }
+  });
+
+  it('is retried, not failed; logged as an error naming the server, never the password; then delivered once the server accepts the login', async () => {
+    const id = await submitJob(api!, emailJob('high', 'alice@example.com'));
+    const retrying = await waitFor(
+      async () => {
+        const { body } = await request(`${api!.baseUrl}/jobs/status/${id}`);
+        return (body.retry_count as number) >= 2 && body;
+      },
+      { what: `job ${id} retried twice` },
+    );
+    expect(retrying.status).toBe('pending');
+    expect(retrying.last_error).toBe(
+      `SMTP 535: 5.7.8 Authentication credentials invalid (configuration problem at 127.0.0.1:${peer.port}: authentication failed; check the credentials in SMTP_URL)`,
+    );
+    expect(peer.authAttempts.every((a) => a.password === WRONG && a.secure)).toBe(true);
+    expect(peer.dataTransactions).toBe(0);
+
+    await worker!.waitForOutput(`smtp delivery to 127.0.0.1:${peer.port} fails on configuration`);
+    const output = worker!.output();
+    expect(output).toMatch(
+      /ERROR \[Delivery\] smtp delivery to 127\.0\.0\.1:\d+ fails on configuration/,
+    );
+    for (const secret of [WRONG, encodeURIComponent(WRONG), 'smtp://']) {
+      expect(output).not.toContain(secret);
+    }
+
+    peer.password = WRONG; // the server's side is fixed
+    const done = await waitForStatus(api!, id, 'completed');
+    expect(done.retry_count as number).toBeGreaterThanOrEqual(2);
+    expect(peer.messages).toHaveLength(1);
+    await worker!.waitForOutput(`smtp delivery to 127.0.0.1:${peer.port} works again`);
   });
 });
 

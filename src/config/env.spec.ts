@@ -1,4 +1,7 @@
-import { EnvValidationError, loadEnv } from './env';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EnvValidationError, loadEnv, withoutPassword } from './env';
 
 function problemsOf(raw: Record<string, string>): string[] {
   try {
@@ -9,6 +12,9 @@ function problemsOf(raw: Record<string, string>): string[] {
   }
   return [];
 }
+
+/** A valid Standard Webhooks secret: whsec_ and the base64 of 32 bytes. */
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 describe('loadEnv', () => {
   it('applies the documented defaults', () => {
@@ -34,8 +40,13 @@ describe('loadEnv', () => {
       transport: 'simulated',
       simulatedDurationMs: 2000,
       simulatedFailureRate: 0.2,
-      smtpUrl: undefined,
+      smtp: undefined,
+      smtpRequireTls: false,
+      smtpTlsCaFile: undefined,
+      smtpPoolSize: 5,
+      smtpTimeoutMs: 30000,
     });
+    expect(env.webhook).toEqual({ secret: undefined, allowPrivate: false });
   });
 
   it('reads every variable', () => {
@@ -57,6 +68,11 @@ describe('loadEnv', () => {
       JOB_MAX_STALLS: '4',
       JOB_ATTEMPT_TIMEOUT_MS: '60000',
       EVENTS_MAX_LEN: '5000',
+      SMTP_REQUIRE_TLS: 'true',
+      SMTP_POOL_SIZE: '0',
+      SMTP_TIMEOUT_MS: '2500',
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     expect(env.app.port).toBe(8080);
     expect(env.redis).toEqual({ url: 'rediss://:secret@cache.internal:6380', queuePrefix: 'mail' });
@@ -72,11 +88,15 @@ describe('loadEnv', () => {
     expect(loadEnv({ EVENTS_ENABLED: 'false' }).jobs.eventsMaxLen).toBe(0);
     expect(env.email).toMatchObject({
       transport: 'smtp',
-      smtpUrl: 'smtp://127.0.0.1:2525',
+      smtp: { host: '127.0.0.1', port: 2525, implicitTls: false, auth: undefined },
+      smtpRequireTls: true,
+      smtpPoolSize: 0,
+      smtpTimeoutMs: 2500,
       from: 'Ops <ops@example.com>',
       simulatedDurationMs: 0,
       simulatedFailureRate: 1,
     });
+    expect(env.webhook).toEqual({ secret: SECRET, allowPrivate: true });
   });
 
   it.each([
@@ -98,6 +118,16 @@ describe('loadEnv', () => {
     ['EMAIL_SIMULATED_FAILURE_RATE', '1.5'],
     ['EMAIL_SIMULATED_FAILURE_RATE', 'NaN'],
     ['SMTP_URL', 'ftp://mail'],
+    ['SMTP_URL', 'smtp://mail.example.com:587/?pool=true'],
+    ['SMTP_URL', 'smtp://mail.example.com/path'],
+    ['SMTP_REQUIRE_TLS', 'maybe'],
+    ['SMTP_POOL_SIZE', '-1'],
+    ['SMTP_POOL_SIZE', '101'],
+    ['SMTP_POOL_SIZE', 'five'],
+    ['SMTP_TIMEOUT_MS', '50'],
+    ['SMTP_TIMEOUT_MS', '1s'],
+    ['SMTP_TLS_CA', '/nonexistent/ca.pem'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'perhaps'],
     ['EMAIL_FROM', 'nobody'],
     ['JOB_RETENTION_COMPLETED_S', '-1'],
     ['LOG_LEVEL', 'chatty'],
@@ -115,6 +145,105 @@ describe('loadEnv', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
     expect(problems[0]).toContain(value);
+  });
+
+  describe('SMTP_URL', () => {
+    it.each([
+      ['smtp://mail.example.com', { host: 'mail.example.com', port: 587, implicitTls: false }],
+      ['smtp://mail.example.com:25', { host: 'mail.example.com', port: 25, implicitTls: false }],
+      ['smtps://mail.example.com', { host: 'mail.example.com', port: 465, implicitTls: true }],
+      [
+        'smtps://mail.example.com:2465/',
+        { host: 'mail.example.com', port: 2465, implicitTls: true },
+      ],
+      ['smtp://[::1]:2525', { host: '::1', port: 2525, implicitTls: false }],
+    ])('%s', (url, server) => {
+      expect(loadEnv({ SMTP_URL: url }).email.smtp).toEqual({ ...server, auth: undefined });
+    });
+
+    it('percent-decodes the user name and password', () => {
+      const env = loadEnv({
+        SMTP_URL: 'smtp://user%40example.com:p%40ss%3Aw%2Frd%25%20x@mail.example.com:587',
+      });
+      expect(env.email.smtp?.auth).toEqual({ user: 'user@example.com', pass: 'p@ss:w/rd% x' });
+    });
+
+    it('takes a user name without a password', () => {
+      expect(loadEnv({ SMTP_URL: 'smtp://apikey@mail.example.com' }).email.smtp?.auth).toEqual({
+        user: 'apikey',
+        pass: '',
+      });
+    });
+
+    it.each([
+      ['a password without a user name', 'smtp://:secret-pw@mail.example.com', 'no user name'],
+      ['a malformed escape', 'smtp://user:secret%zz-pw@mail.example.com', 'malformed %-escape'],
+      ['a query string', 'smtp://user:secret-pw@mail.example.com/?pool=true', 'nothing after'],
+      [
+        'a scheme other than smtp/smtps',
+        'http://user:secret-pw@mail.example.com',
+        'smtp: or smtps:',
+      ],
+    ])('refuses %s, and never prints the password', (_what, url, wording) => {
+      const problems = problemsOf({ SMTP_URL: url });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('SMTP_URL');
+      expect(problems[0]).toContain(wording);
+      expect(problems[0]).not.toContain('secret');
+    });
+  });
+
+  it('withoutPassword masks the password of a URL, or any credentials of a non-URL', () => {
+    expect(withoutPassword('smtp://u:secret@h:25')).toBe('smtp://u:***@h:25');
+    expect(withoutPassword('smtp://h:25')).toBe('smtp://h:25');
+    expect(withoutPassword('smtp://u:se cret@h:bad')).toBe('smtp://***@h:bad');
+  });
+
+  describe('SMTP_TLS_CA', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-spec-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('takes a readable PEM file of certificates', () => {
+      const path = join(dir, 'ca.pem');
+      writeFileSync(path, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      expect(loadEnv({ SMTP_TLS_CA: path }).email.smtpTlsCaFile).toBe(path);
+    });
+
+    it('refuses a file without a certificate, naming the variable and the file', () => {
+      const path = join(dir, 'key.pem');
+      writeFileSync(path, '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+      expect(problemsOf({ SMTP_TLS_CA: path })).toEqual([
+        `SMTP_TLS_CA must be a PEM file of certificates (got "${path}": no certificate in it)`,
+      ]);
+    });
+
+    it('refuses a missing file with the reason', () => {
+      expect(problemsOf({ SMTP_TLS_CA: join(dir, 'missing.pem') })).toEqual([
+        `SMTP_TLS_CA must be a readable PEM file (got "${join(dir, 'missing.pem')}": ENOENT)`,
+      ]);
+    });
+  });
+
+  describe('WEBHOOK_SECRET', () => {
+    it.each([24, 32, 64])('accepts whsec_ and the base64 of %i bytes', (bytes) => {
+      const secret = `whsec_${Buffer.alloc(bytes, 1).toString('base64')}`;
+      expect(loadEnv({ WEBHOOK_SECRET: secret }).webhook.secret).toBe(secret);
+    });
+
+    it.each([
+      ['no whsec_ prefix', Buffer.alloc(32, 1).toString('base64')],
+      ['another prefix', `wh_${Buffer.alloc(32, 1).toString('base64')}`],
+      ['too short a key (16 bytes)', `whsec_${Buffer.alloc(16, 1).toString('base64')}`],
+      ['too long a key (65 bytes)', `whsec_${Buffer.alloc(65, 1).toString('base64')}`],
+      ['not base64', 'whsec_not*base64*at*all*but*long*enough*xx'],
+      ['whsec_ alone', 'whsec_'],
+    ])('refuses %s, without echoing the value', (_what, secret) => {
+      const problems = problemsOf({ WEBHOOK_SECRET: secret });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^WEBHOOK_SECRET must be whsec_/);
+      const key = secret.replace(/^whsec_/, '');
+      if (key !== '') expect(problems[0]).not.toContain(key);
+    });
   });
 
   it('requires SMTP_URL with EMAIL_TRANSPORT=smtp', () => {

@@ -2,9 +2,10 @@ import { isIP } from 'node:net';
 
 /**
  * The service's environment, parsed and validated in one place. Every namespace
- * (app, redis, worker, email) reads from `loadEnv`, so a bad value is reported
- * once, at start-up, naming the variable.
+ * (app, redis, worker, email, webhook) reads from `loadEnv`, so a bad value is
+ * reported once, at start-up, naming the variable.
  */
+import { readFileSync } from 'node:fs';
 
 /** false: the peer is the client; a hop count; or the addresses / CIDRs of trusted proxies. */
 export type TrustProxy = false | number | string[];
@@ -61,11 +62,36 @@ export interface Env {
     transport: EmailTransportKind;
     simulatedDurationMs: number;
     simulatedFailureRate: number;
-    smtpUrl: string | undefined;
+    /** SMTP_URL taken apart, or undefined when it is not set. */
+    smtp: SmtpServer | undefined;
+    /** Refuse to send over a connection that is not encrypted (no STARTTLS, not smtps://). */
+    smtpRequireTls: boolean;
+    /** A PEM file of CA certificates to trust instead of the system's (SMTP_TLS_CA). */
+    smtpTlsCaFile: string | undefined;
+    /** Pooled connections per process; 0 = a new connection for every message. */
+    smtpPoolSize: number;
+    /** Limit for connecting, the greeting and each command's reply. */
+    smtpTimeoutMs: number;
     from: string;
     /** send_email attempts started per second across all workers; 0 = no limit. */
     rateLimitPerS: number;
   };
+  webhook: {
+    /** `whsec_<base64>`: signs every webhook (Standard Webhooks); undefined = unsigned. */
+    secret: string | undefined;
+    /** Whether webhooks may go to loopback, private and other non-public addresses. */
+    allowPrivate: boolean;
+  };
+}
+
+/** Where SMTP_URL points: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start). */
+export interface SmtpServer {
+  host: string;
+  port: number;
+  /** smtps://: TLS from the first byte. */
+  implicitTls: boolean;
+  /** Percent-decoded credentials from the URL, if any. */
+  auth: { user: string; pass: string } | undefined;
 }
 
 export class EnvValidationError extends Error {
@@ -192,10 +218,97 @@ class EnvReader {
       parsed = undefined;
     }
     if (!parsed || !protocols.includes(parsed.protocol)) {
-      this.problems.push(`${name} must be a ${protocols.join(' or ')}// URL (got "${v}")`);
+      this.problems.push(
+        `${name} must be a ${protocols.join(' or ')}// URL (got "${withoutPassword(v)}")`,
+      );
       return fallback;
     }
     return v;
+  }
+
+  /** SMTP_URL: smtp[s]://[user[:password]@]host[:port], credentials percent-encoded. */
+  smtpServer(name: string): SmtpServer | undefined {
+    const v = this.url(name, undefined, ['smtp:', 'smtps:']);
+    if (v === undefined) return undefined;
+    const url = new URL(v);
+    const shown = withoutPassword(v);
+    if (url.search !== '' || url.hash !== '' || !['', '/'].includes(url.pathname)) {
+      this.problems.push(
+        `${name} must be smtp[s]://[user:password@]host[:port] with nothing after the port; the other SMTP_* variables hold the options (got "${shown}")`,
+      );
+      return undefined;
+    }
+    const implicitTls = url.protocol === 'smtps:';
+    let auth: SmtpServer['auth'];
+    if (url.username !== '' || url.password !== '') {
+      try {
+        auth = { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+      } catch {
+        this.problems.push(`${name} has a malformed %-escape in its user name or password`);
+        return undefined;
+      }
+      if (auth.user === '') {
+        this.problems.push(`${name} has a password but no user name (got "${shown}")`);
+        return undefined;
+      }
+    }
+    return {
+      // WHATWG URLs keep the brackets of an IPv6 host; sockets want the bare address.
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? (implicitTls ? 465 : 587) : Number(url.port),
+      implicitTls,
+      auth,
+    };
+  }
+
+  /** A readable file holding at least one PEM certificate; returns its path. */
+  pemFile(name: string): string | undefined {
+    const path = this.value(name);
+    if (path === undefined) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      this.problems.push(`${name} must be a readable PEM file (got "${path}": ${code})`);
+      return undefined;
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      this.problems.push(
+        `${name} must be a PEM file of certificates (got "${path}": no certificate in it)`,
+      );
+      return undefined;
+    }
+    return path;
+  }
+
+  /** WEBHOOK_SECRET: `whsec_` and the base64 of 24 to 64 bytes (the Standard Webhooks format). */
+  webhookSecret(name: string): string | undefined {
+    const v = this.value(name);
+    if (v === undefined) return undefined;
+    const key = v.startsWith('whsec_') ? v.slice('whsec_'.length) : '';
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64').length : 0;
+    if (bytes < 24 || bytes > 64) {
+      // Never echo a secret, even a malformed one.
+      this.problems.push(
+        `${name} must be whsec_ followed by the base64 of 24 to 64 random bytes (got ${v.length} characters that are not)`,
+      );
+      return undefined;
+    }
+    return v;
+  }
+}
+
+/** A URL as it may be shown in a message: its password (if any) masked. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a URL: hide whatever could be credentials.
+    return url.replace(/\/\/[^/]*@/, '//***@');
   }
 }
 
@@ -273,14 +386,22 @@ export function loadEnv(raw: RawEnv): Env {
       transport: r.oneOf<EmailTransportKind>('EMAIL_TRANSPORT', 'simulated', ['simulated', 'smtp']),
       simulatedDurationMs: r.int('EMAIL_SIMULATED_DURATION_MS', 2000, 0, 3_600_000),
       simulatedFailureRate: r.number('EMAIL_SIMULATED_FAILURE_RATE', 0.2, 0, 1),
-      smtpUrl: r.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
+      smtp: r.smtpServer('SMTP_URL'),
+      smtpRequireTls: r.bool('SMTP_REQUIRE_TLS', false),
+      smtpTlsCaFile: r.pemFile('SMTP_TLS_CA'),
+      smtpPoolSize: r.int('SMTP_POOL_SIZE', 5, 0, 100),
+      smtpTimeoutMs: r.int('SMTP_TIMEOUT_MS', 30_000, 100, 600_000),
       from: r.string('EMAIL_FROM', 'Job Queue <no-reply@localhost>'),
       rateLimitPerS: r.int('EMAIL_RATE_LIMIT_PER_S', 0, 0, 1_000_000),
+    },
+    webhook: {
+      secret: r.webhookSecret('WEBHOOK_SECRET'),
+      allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
     },
   };
   if (
     env.email.transport === 'smtp' &&
-    env.email.smtpUrl === undefined &&
+    env.email.smtp === undefined &&
     !r.problems.some((p) => p.startsWith('SMTP_URL'))
   ) {
     r.problems.push('SMTP_URL is required when EMAIL_TRANSPORT=smtp');

@@ -6,7 +6,12 @@ export interface OutgoingEmail {
   jobId: string;
   to: string;
   subject: string;
+  /** The plain-text body; with `html`, the text alternative. */
   text: string;
+  /** An HTML body: the message is then multipart/alternative (text, then html). */
+  html?: string;
+  /** The Reply-To address. */
+  replyTo?: string;
 }
 
 export interface EmailTransport {

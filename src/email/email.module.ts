@@ -1,24 +1,34 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { emailConfig, workerConfig } from '../config/configuration';
+import { readFileSync } from 'node:fs';
+import { emailConfig } from '../config/configuration';
+import { DeliveryHealth } from '../delivery/delivery-health';
+import { DeliveryHealthModule } from '../delivery/delivery-health.module';
 import { EMAIL_TRANSPORT, EmailTransport } from './email-transport';
 import { SimulatedEmailTransport } from './simulated-email.transport';
 import { SmtpEmailTransport } from './smtp-email.transport';
 
 @Module({
+  imports: [DeliveryHealthModule],
   providers: [
     {
       provide: EMAIL_TRANSPORT,
-      inject: [emailConfig.KEY, workerConfig.KEY],
+      inject: [emailConfig.KEY, DeliveryHealth],
       useFactory: (
         email: ConfigType<typeof emailConfig>,
-        worker: ConfigType<typeof workerConfig>,
+        health: DeliveryHealth,
       ): EmailTransport =>
-        email.transport === 'smtp'
+        email.transport === 'smtp' && email.smtp
           ? new SmtpEmailTransport(
-              email.smtpUrl as string,
-              email.from,
-              Math.min(worker.concurrency, 10),
+              {
+                server: email.smtp,
+                from: email.from,
+                requireTls: email.smtpRequireTls,
+                ca: email.smtpTlsCaFile ? readFileSync(email.smtpTlsCaFile, 'utf8') : undefined,
+                poolSize: email.smtpPoolSize,
+                timeoutMs: email.smtpTimeoutMs,
+              },
+              health,
             )
           : new SimulatedEmailTransport(email.simulatedDurationMs, email.simulatedFailureRate),
     },

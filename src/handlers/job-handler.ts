@@ -43,10 +43,25 @@ export function isPermanentJobError(error: unknown): boolean {
 }
 
 /**
- * How long the job asks to wait before its next attempt (e.g. an HTTP 429's
- * Retry-After), or 0. The worker waits the longer of this and its backoff.
+ * A transient failure whose peer said when to come back (an HTTP `Retry-After`):
+ * the retry waits at least `retryAfterMs`, or the backoff delay when that is longer.
  */
-export function retryAfterMs(error: unknown): number {
-  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+export class RetryLaterError extends Error {
+  readonly code = 'JOB.RETRY_LATER';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/** The wait a failure asks for before the next attempt: 0 unless it is a RetryLaterError. */
+export function retryAfterMsOf(error: unknown): number {
+  const candidate = error as { code?: unknown; retryAfterMs?: unknown } | null;
+  if (candidate?.code !== 'JOB.RETRY_LATER') return 0;
+  const ms = candidate.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
 }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobsConfig, redisConfig, workerConfig } from '../config/configuration';
-import { isPermanentJobError, retryAfterMs } from '../handlers/job-handler';
+import { isPermanentJobError, retryAfterMsOf } from '../handlers/job-handler';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { IndexUpkeep } from '../queue/index-upkeep';
 import { JobRepository } from '../queue/job.repository';
@@ -329,7 +329,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         ok: false,
         reason: this.failureReason(entry, error),
         permanent: isPermanentJobError(error),
-        retryAfterMs: retryAfterMs(error),
+        retryAfterMs: retryAfterMsOf(error),
       };
     } finally {
       clearTimeout(timer);
@@ -366,6 +366,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         }
         const retry = job.retryCount + 1;
         const result = await this.repository.fail(entry.lease, outcome.reason, {
+          // A peer's Retry-After that asks for longer than the backoff wins.
           delayMs: Math.max(backoffDelayMs(this.jobs.backoffBaseMs, retry), outcome.retryAfterMs),
           permanent: outcome.permanent,
         });

@@ -37,10 +37,10 @@ const MAX_BODY_DEPTH = 32; // src/common/body-shape.ts
 const MAX_ARRAY_ITEMS = 1000; // src/common/body-shape.ts
 const MAX_REPORTED_ERRORS = 100; // src/common/error-body.ts
 const URL_LIMIT_BYTES = 8192; // src/common/http-limits.ts
-const LIMITS = { jobType: 64, to: 254, subject: 255, body: 100_000 };
+const LIMITS = { jobType: 64, to: 254, subject: 255, body: 100_000, html: 200_000 };
 const PRIORITIES = ['high', 'low'];
 const JOB_KEYS = ['job_type', 'priority', 'payload'];
-const PAYLOAD_KEYS = ['to', 'subject', 'body'];
+const PAYLOAD_KEYS = ['to', 'subject', 'body', 'html', 'reply_to'];
 const STRING_FIELDS = ['job_type', 'priority', 'payload.to', 'payload.subject', 'payload.body'];
 const ALL_FIELDS = ['job_type', 'priority', 'payload', ...STRING_FIELDS.slice(2)];
 const GOOD_TO = ['alice@example.com', 'bob.smith+tag@mail.example.org', 'x_y-z@sub.example.co.uk'];
@@ -215,6 +215,17 @@ function stage2(job, prefix, acc) {
     if (typeof body !== 'string' || validatorLength(body) > LIMITS.body) {
       acc.fields.push(`${prefix}payload.body`);
     }
+  }
+  const { html, reply_to: replyTo } = payload;
+  if (html !== undefined && html !== null) {
+    if (typeof html !== 'string' || validatorLength(html) > LIMITS.html) {
+      acc.fields.push(`${prefix}payload.html`);
+    }
+  }
+  if (replyTo !== undefined && replyTo !== null) {
+    const verdict = judgeTo(replyTo); // the same address rule as `to`
+    if (verdict === 'invalid') acc.fields.push(`${prefix}payload.reply_to`);
+    else if (verdict === 'unknown') acc.unknown.push(`${prefix}payload.reply_to`);
   }
 }
 

@@ -221,15 +221,98 @@ describe('SendEmailPayloadDto', () => {
     });
   });
 
-  describe('unknown fields', () => {
-    it.each(['cc', 'bcc', 'from', 'html', 'headers', 'replyTo'])('rejects %s', (field) => {
-      const errors = validate({ to: 'alice@example.com', [field]: 'x' });
-      expect(errors).toHaveLength(1);
-      expect(errors[0].property).toBe(field);
-      expect(errors[0].constraints).toEqual({
-        whitelistValidation: `property ${field} should not exist`,
+  describe('html', () => {
+    const max = EMAIL_LIMITS.htmlMaxLength;
+
+    it(`is optional and limited to ${max} characters`, () => {
+      expect(max).toBe(200_000);
+      expect(validate({ to: 'alice@example.com', html: '<p>Hi</p>' })).toEqual([]);
+      expect(validate({ to: 'alice@example.com', html: '' })).toEqual([]);
+      expect(validate({ to: 'alice@example.com', html: null })).toEqual([]);
+      expect(validate({ to: 'alice@example.com', html: 'h'.repeat(max) })).toEqual([]);
+      expect(failures({ to: 'alice@example.com', html: 'h'.repeat(max + 1) })).toEqual({
+        html: ['maxLength'],
       });
     });
+
+    it('may contain line breaks (it is a body, not a header)', () => {
+      expect(validate({ to: 'alice@example.com', html: '<p>a</p>\r\n<p>b</p>' })).toEqual([]);
+    });
+
+    it.each([
+      ['a number', 1],
+      ['an object', { body: '<b>hi</b>' }],
+      ['an array', ['<p>']],
+      ['a boolean', true],
+    ])('must be a string, not %s', (_what, html) => {
+      expect(failures({ to: 'alice@example.com', html })).toMatchObject({
+        html: expect.arrayContaining(['isString']),
+      });
+    });
+
+    it('names the field in its message', () => {
+      const [error] = validate({ to: 'alice@example.com', html: 'h'.repeat(max + 1) });
+      expect(error.constraints).toEqual({
+        maxLength: `html must be shorter than or equal to ${max} characters`,
+      });
+    });
+  });
+
+  describe('reply_to', () => {
+    it('is optional and accepts a plain address', () => {
+      expect(validate({ to: 'alice@example.com', reply_to: 'support@example.com' })).toEqual([]);
+      expect(validate({ to: 'alice@example.com', reply_to: null })).toEqual([]);
+      expect(validate({ to: 'alice@example.com', reply_to: addressOfLength(254) })).toEqual([]);
+    });
+
+    it.each([
+      ['CRLF header injection', 'support@example.com\r\nBcc: victim@example.com'],
+      ['a trailing LF', 'support@example.com\n'],
+      ['a lone CR', 'support@example.com\rX: y'],
+      ['a display name', 'Support <support@example.com>'],
+      ['two addresses', 'a@example.com,b@example.com'],
+      ['a domain without TLD', 'support@localhost'],
+      ['a quoted local part with CRLF', '"a\r\nBcc: victim@example.com"@example.com'],
+      ['an empty string', ''],
+    ])('rejects %s', (_what, reply_to) => {
+      const errors = validate({ to: 'alice@example.com', reply_to });
+      expect(errors).toHaveLength(1);
+      expect(errors[0].property).toBe('reply_to');
+      expect(errors[0].constraints).toMatchObject({
+        isEmail: 'reply_to must be a valid e-mail address (local@domain.tld)',
+      });
+    });
+
+    it('is limited to 254 characters', () => {
+      expect(EMAIL_LIMITS.replyToMaxLength).toBe(254);
+      expect(failures({ to: 'alice@example.com', reply_to: addressOfLength(255) })).toEqual({
+        reply_to: ['isEmail', 'maxLength'],
+      });
+    });
+
+    it.each([
+      ['a number', 7],
+      ['an array', ['support@example.com']],
+      ['an object', { address: 'support@example.com' }],
+    ])('must be a string, not %s', (_what, reply_to) => {
+      expect(failures({ to: 'alice@example.com', reply_to })).toMatchObject({
+        reply_to: expect.arrayContaining(['isString']),
+      });
+    });
+  });
+
+  describe('unknown fields', () => {
+    it.each(['cc', 'bcc', 'from', 'headers', 'replyTo', 'reply-to', 'text', 'HTML'])(
+      'rejects %s',
+      (field) => {
+        const errors = validate({ to: 'alice@example.com', [field]: 'x' });
+        expect(errors).toHaveLength(1);
+        expect(errors[0].property).toBe(field);
+        expect(errors[0].constraints).toEqual({
+          whitelistValidation: `property ${field} should not exist`,
+        });
+      },
+    );
 
     it('reports every unknown field together with the known fields’ errors', () => {
       expect(failures({ to: 'nope', cc: 'b@example.com', bcc: 'c@example.com' })).toEqual({

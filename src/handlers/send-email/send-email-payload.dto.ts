@@ -15,6 +15,8 @@ export const EMAIL_LIMITS = {
   toMaxLength: 254, // RFC 5321 path limit
   subjectMaxLength: 255,
   bodyMaxLength: 100_000,
+  htmlMaxLength: 200_000,
+  replyToMaxLength: 254,
 } as const;
 
 /**
@@ -84,4 +86,28 @@ export class SendEmailPayloadDto {
   @MinLength(0)
   @MaxLength(EMAIL_LIMITS.bodyMaxLength)
   readonly body?: string;
+
+  @ApiPropertyOptional({
+    example: '<p>Thanks for <b>signing up</b>.</p>',
+    description:
+      `HTML body, at most ${EMAIL_LIMITS.htmlMaxLength} characters. The message is then ` +
+      'multipart/alternative, with `body` as its plain-text part.',
+    maxLength: EMAIL_LIMITS.htmlMaxLength,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(EMAIL_LIMITS.htmlMaxLength)
+  readonly html?: string;
+
+  @ApiPropertyOptional({
+    example: 'support@example.com',
+    description: `Reply-To address: the same rules as \`to\` (at most ${EMAIL_LIMITS.replyToMaxLength} characters).`,
+    maxLength: EMAIL_LIMITS.replyToMaxLength,
+  })
+  @IsOptional()
+  // Printable ASCII only (isAcceptedEmail), so no CR/LF can reach the header.
+  @IsAcceptedEmail({ message: 'reply_to must be a valid e-mail address (local@domain.tld)' })
+  @MaxLength(EMAIL_LIMITS.replyToMaxLength)
+  @IsString()
+  readonly reply_to?: string;
 }

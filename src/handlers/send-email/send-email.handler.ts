@@ -10,7 +10,15 @@ export class SendEmailHandler implements JobHandlerImpl<SendEmailPayloadDto> {
 
   async handle({ jobId, payload, signal }: JobContext<SendEmailPayloadDto>): Promise<void> {
     await this.transport.send(
-      { jobId, to: payload.to, subject: payload.subject ?? '', text: payload.body ?? '' },
+      {
+        jobId,
+        to: payload.to,
+        subject: payload.subject ?? '',
+        text: payload.body ?? '',
+        // null is accepted as "absent" by the payload rules.
+        html: payload.html ?? undefined,
+        replyTo: payload.reply_to ?? undefined,
+      },
       signal,
     );
   }
