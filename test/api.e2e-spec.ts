@@ -371,7 +371,8 @@ describe('HTTP API', () => {
                 >;
               }
             ).content;
-            const media = content?.['application/json'];
+            // JSON, or the event stream of the SSE routes.
+            const media = content?.['application/json'] ?? content?.['text/event-stream'];
             expect({
               path,
               method,
