@@ -6,7 +6,7 @@ import { MAX_UNREAD_BYTES, SseResponse } from './sse-response';
 /** A reply whose socket nobody reads: what it is sent stays buffered in it. */
 function unreadReply(): { reply: FastifyReply; raw: PassThrough & { headers?: unknown } } {
   const raw = Object.assign(new PassThrough({ highWaterMark: 1024 }), {
-    headers: undefined as unknown,
+    headers: undefined,
     writeHead(this: { headers: unknown }, _status: number, headers: unknown) {
       this.headers = headers;
       return this;
