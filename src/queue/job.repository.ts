@@ -177,6 +177,7 @@ export class JobRepository {
         throttle?.type ?? '',
         throttle?.limit ?? 0,
         throttle?.windowMs ?? 0,
+        throttle?.toleranceMs ?? 0,
       ],
     )) as (string | number)[];
     const jobs: ClaimedJob[] = [];

@@ -88,4 +88,6 @@ export interface ClaimThrottle {
   type: string;
   limit: number;
   windowMs: number;
+  /** How early a start may come after a late one (GCRA tolerance), ms. */
+  toleranceMs: number;
 }

@@ -9,21 +9,30 @@ import { WorkerService } from './worker.service';
 
 /**
  * EMAIL_RATE_LIMIT_PER_S: send_email attempts start at most that often across all
- * workers, evenly spaced (see claimJobs-7.lua). The period is 3 % longer than a
- * second: any second then holds at most the limit even with the one early start
- * the spacing tolerates, and jitter between an attempt's start and its delivery
- * does not put one more message in a second as the receiving server sees it. The
- * rate achieved is ~97 % of the limit.
+ * workers, evenly spaced (see claimJobs-7.lua): one every 1030 / limit ms, so ~97 %
+ * of the limit is reached. A start may come up to `tolerance` ms early after a late
+ * one (so a worker's timer running late does not lose the slot); k starts then span
+ * at least (k - 1) * 1030 / limit - tolerance ms, and with a tolerance under 30 ms
+ * no second ever holds more than the limit. What is left of the 30 ms absorbs
+ * jitter between an attempt's start and its arrival at the server.
  */
 export const EMAIL_RATE_PERIOD_MS = 1030;
+
+export function emailThrottle(limitPerS: number): ClaimThrottle {
+  const interval = EMAIL_RATE_PERIOD_MS / limitPerS;
+  return {
+    type: 'send_email',
+    limit: limitPerS,
+    windowMs: EMAIL_RATE_PERIOD_MS,
+    toleranceMs: Math.min(interval / 2, 15),
+  };
+}
 
 const claimThrottle: Provider = {
   provide: CLAIM_THROTTLE,
   inject: [emailConfig.KEY],
   useFactory: (email: ConfigType<typeof emailConfig>): ClaimThrottle | undefined =>
-    email.rateLimitPerS > 0
-      ? { type: 'send_email', limit: email.rateLimitPerS, windowMs: EMAIL_RATE_PERIOD_MS }
-      : undefined,
+    email.rateLimitPerS > 0 ? emailThrottle(email.rateLimitPerS) : undefined,
 };
 
 @Module({})

@@ -6,10 +6,10 @@
   at any instant loses nothing (an expired lease is recovered by recover-expired).
 
   A rate-limited job type (ARGV[7]) starts at most ARGV[8] attempts per ARGV[9] ms,
-  across every worker, evenly spaced: GCRA with an emission interval of ARGV[9] /
-  ARGV[8] ms and a tolerance of one interval, its state (the theoretical arrival
-  time) in KEYS[7]. So any window of n intervals holds at most n + 1 starts, and a
-  claim that comes a little late catches up instead of losing the slot. A job of
+  across every worker, evenly spaced: GCRA with an emission interval T = ARGV[9] /
+  ARGV[8] ms and a tolerance of ARGV[10] ms, its state (the theoretical arrival
+  time) in KEYS[7]. k starts then span at least (k - 1) T - tolerance ms, and a
+  claim that comes a little late catches up instead of losing its slot. A job of
   that type met while it may not start goes back where it was, with the jobs popped
   after it, and claiming from that list stops (the jobs keep their order); the
   caller learns how long to wait instead of polling.
@@ -32,6 +32,7 @@
   ARGV[7] rate-limited job type ('' = none)
   ARGV[8] attempts of that type allowed per period
   ARGV[9] period, ms
+  ARGV[10] tolerance, ms (how early a start may come after a late one)
 
   Output: { nextDueInMs, throttledForMs,
             id1, token1, job_type1, payload1, retry_count1, priority1, ready_since1, id2, ... }
@@ -52,9 +53,10 @@ local maxEvents, limitedType = tonumber(ARGV[6]), ARGV[7]
 local now = nowMs()
 promoteDue(delayedKey, highKey, lowKey, hashPrefix, now, tonumber(ARGV[5]))
 
-local interval, tat = 0, 0
+local interval, tolerance, tat = 0, 0, 0
 if limitedType ~= '' then
   interval = tonumber(ARGV[9]) / tonumber(ARGV[8])
+  tolerance = tonumber(ARGV[10])
   tat = tonumber(rcall('GET', windowKey) or '0')
 end
 local tatBefore = tat
@@ -73,12 +75,12 @@ for _, listKey in ipairs({ highKey, lowKey }) do
         local jobKey = hashPrefix .. id
         local f = rcall('HMGET', jobKey, 'job_type', 'payload', 'retry_count', 'priority',
           'status', 'created_ts', 'available_after')
-        if f[1] == limitedType and tat - now > interval then
+        if f[1] == limitedType and tat - now > tolerance then
           -- Back to the consuming end, in the order they were popped.
           for j = #ids, n, -1 do
             rcall('RPUSH', listKey, ids[j])
           end
-          local wait = math.max(1, math.ceil(tat - interval - now))
+          local wait = math.max(1, math.ceil(tat - tolerance - now))
           if out[2] < 0 or wait < out[2] then
             out[2] = wait
           end
