@@ -30,4 +30,19 @@ function summary(values, digits = 0) {
   };
 }
 
-module.exports = { percentile, median, summary };
+/** Least-squares slope of y over x for points [[x, y], ...]; NaN with fewer than 2 distinct x. */
+function leastSquaresSlope(points) {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - meanX) * (y - meanY);
+    sxx += (x - meanX) ** 2;
+  }
+  return sxx === 0 ? NaN : sxy / sxx;
+}
+
+module.exports = { percentile, median, summary, leastSquaresSlope };
