@@ -17,6 +17,9 @@ const { MeasuredProcess } = require('./soak-memory');
 const ROOT = join(__dirname, '..', '..');
 const PROBE = join(__dirname, 'soak-probe.js');
 const ATTEMPTS = 4;
+
+/** A timestamp field as a number; NaN when absent or empty (the job was removed meanwhile). */
+const numeric = (field) => (field ? Number(field) : NaN);
 const FAILED_RETENTION_S = 604800;
 
 /** This service: jobs read from their hashes, as GET /jobs/status does. */
@@ -62,7 +65,7 @@ function jobq(o, redisUrl, port) {
           if (error) throw error;
           if (status === null) return { state: 'missing' };
           if (status === 'completed') {
-            return { state: status, e2eMs: (Number(completed) - Number(created)) * 1000 };
+            return { state: status, e2eMs: (numeric(completed) - numeric(created)) * 1000 };
           }
           return { state: status === 'failed' ? status : 'pending' };
         });
@@ -109,7 +112,7 @@ function bullmq(o, redisUrl, port) {
           if (state === 'unknown') return { state: 'missing' };
           if (state === 'completed') {
             const [created, finished] = times[i][1];
-            return { state, e2eMs: Number(finished) - Number(created) };
+            return { state, e2eMs: numeric(finished) - numeric(created) };
           }
           return { state: state === 'failed' ? state : 'pending' };
         });

@@ -30,10 +30,16 @@ function summary(values, digits = 0) {
   };
 }
 
-/** Least-squares slope of y over x for points [[x, y], ...]; NaN with fewer than 2 distinct x. */
-function leastSquaresSlope(points) {
+/**
+ * Least-squares line through points [[x, y], ...] (in x order): its slope, and the
+ * slope's standard error. Samples of a memory series are not independent (a value
+ * stays high for a while after it rose), so the error uses the effective number of
+ * points given the residuals' lag-1 autocorrelation r: n (1 - r) / (1 + r).
+ * NaN with fewer than 3 points.
+ */
+function linearTrend(points) {
   const n = points.length;
-  if (n < 2) return NaN;
+  if (n < 3) return { slope: NaN, standardError: NaN };
   const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
   const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
   let sxy = 0;
@@ -42,7 +48,15 @@ function leastSquaresSlope(points) {
     sxy += (x - meanX) * (y - meanY);
     sxx += (x - meanX) ** 2;
   }
-  return sxx === 0 ? NaN : sxy / sxx;
+  if (sxx === 0) return { slope: NaN, standardError: NaN };
+  const slope = sxy / sxx;
+  const residuals = points.map(([x, y]) => y - meanY - slope * (x - meanX));
+  const squares = residuals.reduce((sum, e) => sum + e * e, 0);
+  let lagged = 0;
+  for (let i = 1; i < n; i++) lagged += residuals[i] * residuals[i - 1];
+  const r = squares === 0 ? 0 : Math.min(0.99, Math.max(0, lagged / squares));
+  const independentError = Math.sqrt(squares / (n - 2) / sxx);
+  return { slope, standardError: independentError * Math.sqrt((1 + r) / (1 - r)) };
 }
 
-module.exports = { percentile, median, summary, leastSquaresSlope };
+module.exports = { percentile, median, summary, linearTrend };
