@@ -41,20 +41,28 @@ const mean = (values) => {
 
 /**
  * Every memory series of a system as points [t (s), MB]: each process's RSS (read every
- * second), its heap after the latest full collection (at each sample), and Redis
- * used_memory (at each sample).
+ * second); its heap after a full collection, one point per collection (taken at the
+ * first sample that saw it: between collections the value does not change, and
+ * repeating it would only feign precision); Redis used_memory (at each sample).
  */
 function memorySeries(run) {
   const atSamples = (pick) =>
     run.samples.map((s) => [s.t, pick(s)]).filter(([, mb]) => Number.isFinite(mb));
+  const afterEachCollection = (name) => {
+    let seen = 0;
+    const points = [];
+    for (const s of run.samples) {
+      const p = s.processes[name];
+      if (!p || !(p.fullGcs > seen) || !Number.isFinite(p.heapAfterGcMb)) continue;
+      seen = p.fullGcs;
+      points.push([s.t, p.heapAfterGcMb]);
+    }
+    return points;
+  };
   const series = [];
   for (const name of run.processNames) {
     series.push({ name: `${name} RSS`, process: name, points: run.rssPoints[name] });
-    series.push({
-      name: `${name} heap`,
-      process: name,
-      points: atSamples((s) => s.processes[name]?.heapAfterGcMb),
-    });
+    series.push({ name: `${name} heap`, process: name, points: afterEachCollection(name) });
   }
   series.push({
     name: 'Redis used_memory',
@@ -97,6 +105,7 @@ function analyse(run, o) {
     return {
       series: name,
       process,
+      pointsJudged: points.filter(([t]) => t >= fromS).length,
       slopeJudged: judged.slope,
       slopeJudgedError: judged.standardError,
       slopeSecondHalf: trendPerHour(points, halfS).slope,
@@ -117,14 +126,19 @@ function analyse(run, o) {
   const within = (v, limit) => Number.isFinite(v) && v <= limit;
   const judged = `slope ${judgedWindow(durationS)}`;
   for (const m of memory) {
-    const ok = within(m.slopeJudged, o.maxSlopeMbH);
-    // Verdict as specified; the note only tells a reader when the run was too short to know.
-    const inconclusive = !ok && m.slopeJudged - 2 * m.slopeJudgedError <= o.maxSlopeMbH;
+    // Fewer than 3 points (a heap with fewer than 3 full collections in the window): no
+    // slope to judge. Otherwise the verdict is the slope's; the note only tells a reader
+    // when the run was too short to tell noise from growth.
+    const measurable = Number.isFinite(m.slopeJudged);
+    const ok = !measurable || m.slopeJudged <= o.maxSlopeMbH;
+    let note = '';
+    if (!measurable) note = `not judged: ${m.pointsJudged} point(s) in the window, run longer`;
+    else if (!ok && m.slopeJudged - 2 * m.slopeJudgedError <= o.maxSlopeMbH) {
+      note = 'within 2 standard errors of the limit: noise or growth, run longer';
+    }
     check(`${m.series} ${judged} (MB/h)`, m.slopeJudged, o.maxSlopeMbH, ok, {
       text: `${fmt(m.slopeJudged)} ± ${fmt(m.slopeJudgedError)}`,
-      note: inconclusive
-        ? 'within 2 standard errors of the limit: noise or growth, run longer'
-        : '',
+      note,
     });
   }
   const drift = latency.submit.drift;
