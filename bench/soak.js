@@ -37,13 +37,13 @@ const { startNode, stop, killAll } = require('./lib/procs');
 const { versions } = require('./lib/machine');
 const { Histogram } = require('./lib/soak-histogram');
 const { parseOptions, UsageError } = require('./lib/soak-options');
+const { MB } = require('./lib/soak-memory');
 const { JobTracker } = require('./lib/soak-tracker');
 const report = require('./lib/soak-report');
 
 const LOAD = join(__dirname, 'lib', 'soak-load.js');
 const REQUEST_TIMEOUT_MS = 30000;
 const RSS_POLL_MS = 1000;
-const MB = 1024 * 1024;
 
 const log = (...args) => console.error('[soak]', ...args);
 
@@ -79,7 +79,7 @@ async function prepare(kind, o) {
       JSON.stringify({
         baseUrl: system.baseUrl,
         rate: o.rate,
-        durationMs: o.minutes * 60000,
+        durationMs: (o.warmupS + o.minutes * 60) * 1000,
         highShare: o.highShare,
         statusEvery: o.statusEvery,
         payload: PAYLOAD,
@@ -101,6 +101,7 @@ async function prepare(kind, o) {
     samples: [],
     windows: [],
     submitted: 0,
+    warmup: { submitted: 0, submitErrors: {}, statusErrors: {} },
     submitErrors: {},
     statusErrors: {},
     windowReplies: [],
@@ -108,16 +109,24 @@ async function prepare(kind, o) {
   run.done = new Promise((resolve) => {
     load.on('message', (message) => {
       if (message.type === 'accepted') tracker.add(message.ids, message.at);
-      else if (message.type === 'window') run.windowReplies.shift()?.(message);
+      else if (message.type === 'window') run.windowReplies.shift()?.resolve(message);
       else if (message.type === 'done') resolve();
     });
+  });
+  load.once('exit', (code, signal) => {
+    const error = new Error(`the load process exited (${code ?? signal})`);
+    for (const reply of run.windowReplies.splice(0)) reply.reject(error);
   });
   return run;
 }
 
 function askWindow(run) {
-  return new Promise((resolve) => {
-    run.windowReplies.push(resolve);
+  return new Promise((resolve, reject) => {
+    if (run.load.exitCode !== null || run.load.signalCode !== null) {
+      reject(new Error('the load process exited'));
+      return;
+    }
+    run.windowReplies.push({ resolve, reject });
     run.load.send({ type: 'window' });
   });
 }
@@ -172,7 +181,26 @@ async function takeSample(run, t, windowS, machine) {
   return sample;
 }
 
-/** Samples every sampleS until every load process has sent its last request and had its answer. */
+/**
+ * The warm-up: load at the full rate for --warmup-s while the processes compile their
+ * hot paths, not sampled; its jobs are checked like all others, its errors reported
+ * apart.
+ */
+async function warmUp(runs, o) {
+  if (o.warmupS === 0) return;
+  await sleep(o.warmupS * 1000);
+  await Promise.all(
+    runs.map(async (r) => {
+      const win = await askWindow(r);
+      r.tracker.takeWindow();
+      r.warmup.submitted = win.submit.sent;
+      addErrors(r.warmup.submitErrors, win.submit.errors);
+      addErrors(r.warmup.statusErrors, win.status.errors);
+    }),
+  );
+}
+
+/** Samples every sampleS from `startedAt` until every load process has had all its answers. */
 async function sampleUntilDone(runs, o, startedAt, idle, onSample) {
   const allDone = Promise.all(runs.map((r) => r.done));
   let finished = false;
@@ -210,6 +238,46 @@ function writeReports(out, result) {
   writeFileSync(`${out}.md`, `${report.markdown(result)}\n`);
 }
 
+/** The report: options, machine, and per system its samples, RSS points and verdict. */
+function collectResult(runs, o, machine) {
+  const result = { command: commandLine(), options: o, machine, judged: o.systems[0], systems: {} };
+  for (const r of runs) {
+    r.jobs = r.tracker.totals;
+    r.lostIds = r.tracker.lostIds;
+    r.unverifiedIds = r.tracker.unverifiedIds;
+    r.exits = r.system.exits;
+    r.rssPoints = Object.fromEntries(r.system.processes.map((p) => [p.name, p.rssPoints]));
+    const rounded = (points) =>
+      points.map(([t, mb]) => [Math.round(t * 10) / 10, Math.round(mb * 10) / 10]);
+    result.systems[r.kind] = {
+      kind: r.kind,
+      label: r.label,
+      summary: report.analyse(r, o),
+      samples: r.samples,
+      rssEverySecond: Object.fromEntries(
+        Object.entries(r.rssPoints).map(([name, points]) => [name, rounded(points)]),
+      ),
+    };
+  }
+  result.comparison = report.comparison(result);
+  result.pass = result.systems[result.judged].summary.pass;
+  return result;
+}
+
+function printResult(result) {
+  console.log('');
+  console.log(report.summaryTables(result));
+  for (const r of Object.values(result.systems)) {
+    console.log(`\nChecks, ${r.label}${r.kind === result.judged ? '' : ' (shown, not judged)'}:`);
+    console.log(report.checksTable(r));
+  }
+  if (result.comparison) {
+    console.log('\nBeside BullMQ:');
+    console.log(report.comparisonTable(result.comparison));
+  }
+  console.log(`\nRESULT: ${result.pass ? 'PASS' : 'FAIL'}`);
+}
+
 async function main(o) {
   const runs = [];
   const cleanup = () => {
@@ -228,11 +296,14 @@ async function main(o) {
     const header = report.sampleHeader(o.workers);
     console.log(header);
     let lines = 0;
-    const startedAt = Date.now();
     for (const r of runs) {
       r.load.send({ type: 'start' });
       r.tracker.start();
     }
+    if (o.warmupS > 0) log(`warming up for ${o.warmupS} s (not sampled)`);
+    await warmUp(runs, o);
+    idle();
+    const startedAt = Date.now();
     const rssPoll = setInterval(() => {
       const t = (Date.now() - startedAt) / 1000;
       for (const r of runs) for (const p of r.system.processes) void p.pollRss(t);
@@ -248,47 +319,9 @@ async function main(o) {
     log(`load done; waiting up to ${o.drainS} s for the last jobs to finish`);
     await Promise.all(runs.map((r) => r.tracker.drain(o.drainS * 1000)));
 
-    const result = {
-      command: commandLine(),
-      options: o,
-      machine: m,
-      judged: o.systems[0],
-      systems: {},
-    };
-    for (const r of runs) {
-      r.jobs = r.tracker.totals;
-      r.lostIds = r.tracker.lostIds;
-      r.unverifiedIds = r.tracker.unverifiedIds;
-      r.exits = r.system.exits;
-      r.rssPoints = Object.fromEntries(r.system.processes.map((p) => [p.name, p.rssPoints]));
-      result.systems[r.kind] = {
-        kind: r.kind,
-        label: r.label,
-        summary: report.analyse(r, o),
-        samples: r.samples,
-        rssEverySecond: Object.fromEntries(
-          Object.entries(r.rssPoints).map(([name, points]) => [
-            name,
-            points.map(([t, mb]) => [Math.round(t * 10) / 10, Math.round(mb * 10) / 10]),
-          ]),
-        ),
-      };
-    }
-    result.comparison = report.comparison(result);
-    result.pass = result.systems[result.judged].summary.pass;
+    const result = collectResult(runs, o, m);
     writeReports(o.out, result);
-
-    console.log('');
-    console.log(report.summaryTables(result));
-    for (const r of Object.values(result.systems)) {
-      console.log(`\nChecks, ${r.label}${r.kind === result.judged ? '' : ' (shown, not judged)'}:`);
-      console.log(report.checksTable(r));
-    }
-    if (result.comparison) {
-      console.log('\nBeside BullMQ:');
-      console.log(report.comparisonTable(result.comparison));
-    }
-    console.log(`\nRESULT: ${result.pass ? 'PASS' : 'FAIL'}`);
+    printResult(result);
     log(`written to ${o.out}.json and ${o.out}.md`);
     return result.pass ? 0 : 1;
   } finally {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 /**
  * The soak run is not part of the test suite (`npm run soak` judges memory growth and
- * latency drift over minutes); this 12-second run only proves that it still runs end to
+ * latency drift over minutes); this 12-second run (after a 2-second warm-up) only proves that it still runs end to
  * end on the built service: every series is measured, every accepted job is accounted
  * for, and the reports are written. Its slope and drift limits are lifted, since 12
  * seconds say nothing about either.
@@ -53,7 +53,7 @@ describe('soak run smoke test', () => {
       process.execPath,
       [
         join(ROOT, 'bench', 'soak.js'),
-        ...['--minutes', '0.2', '--rate', '50', '--sample-s', '2'],
+        ...['--minutes', '0.2', '--warmup-s', '2', '--rate', '50', '--sample-s', '2'],
         ...['--max-slope-mb-h', '1e9', '--max-p99-drift', '1e9'],
         ...['--out', out],
       ],
@@ -64,9 +64,9 @@ describe('soak run smoke test', () => {
     const report = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as SoakReport;
     expect(report.pass).toBe(true);
     const run = report.systems.jobq;
-    // 12 s at 50/s, all answered 201, all finished (5 % fail an attempt, then retry).
-    expect(run.summary.jobs).toMatchObject({ submitted: 600, accepted: 600, lost: 0 });
-    expect(run.summary.jobs.completed + run.summary.jobs.failed).toBe(600);
+    // 2 + 12 s at 50/s, all answered 201, all finished (5 % fail an attempt, then retry).
+    expect(run.summary.jobs).toMatchObject({ submitted: 700, accepted: 700, lost: 0 });
+    expect(run.summary.jobs.completed + run.summary.jobs.failed).toBe(700);
     expect(run.summary.checks.every((check) => check.ok)).toBe(true);
 
     expect(run.samples.length).toBeGreaterThanOrEqual(5);

@@ -4,7 +4,8 @@ const { join } = require('node:path');
 
 /** name: [default, what it sets, { min, max, integer }] */
 const NUMERIC = {
-  minutes: [10, 'minutes of load', { min: 0.05 }],
+  minutes: [10, 'minutes of load, measured', { min: 0.05 }],
+  'warmup-s': [30, 'seconds of load before them (not sampled; jobs checked)', {}],
   rate: [500, 'submits per second (open loop), per system', { min: 1 }],
   workers: [2, 'worker processes per system', { min: 1, integer: true }],
   concurrency: [20, 'jobs in flight per worker (WORKER_CONCURRENCY)', { min: 1, integer: true }],

@@ -40,10 +40,12 @@ const mean = (values) => {
 };
 
 /**
- * Every memory series of a system as points [t (s), MB]: each process's RSS (read every
- * second); its heap after a full collection, one point per collection (taken at the
- * first sample that saw it: between collections the value does not change, and
- * repeating it would only feign precision); Redis used_memory (at each sample).
+ * Every memory series of a system. `points` [t (s), MB] are what its slope is fitted to:
+ * each process's RSS (read every second); its heap after a full collection, one point
+ * per collection (taken at the first sample that saw it: between collections the value
+ * does not change, and repeating it would only feign precision); Redis used_memory (at
+ * each sample). `levels` are what its means by third are taken from: the same, except
+ * the heap's, which is its value at every sample.
  */
 function memorySeries(run) {
   const atSamples = (pick) =>
@@ -61,14 +63,17 @@ function memorySeries(run) {
   };
   const series = [];
   for (const name of run.processNames) {
-    series.push({ name: `${name} RSS`, process: name, points: run.rssPoints[name] });
-    series.push({ name: `${name} heap`, process: name, points: afterEachCollection(name) });
+    const rss = run.rssPoints[name];
+    series.push({ name: `${name} RSS`, process: name, points: rss, levels: rss });
+    series.push({
+      name: `${name} heap`,
+      process: name,
+      points: afterEachCollection(name),
+      levels: atSamples((s) => s.processes[name]?.heapAfterGcMb),
+    });
   }
-  series.push({
-    name: 'Redis used_memory',
-    process: 'redis',
-    points: atSamples((s) => s.redis.usedMemoryMb),
-  });
+  const redis = atSamples((s) => s.redis.usedMemoryMb);
+  series.push({ name: 'Redis used_memory', process: 'redis', points: redis, levels: redis });
   return series;
 }
 
@@ -100,7 +105,7 @@ function analyse(run, o) {
   const durationS = o.minutes * 60;
   const fromS = judgedFromS(durationS);
   const halfS = durationS / 2;
-  const memory = memorySeries(run).map(({ name, process, points }) => {
+  const memory = memorySeries(run).map(({ name, process, points, levels }) => {
     const judged = trendPerHour(points, fromS);
     return {
       series: name,
@@ -110,7 +115,7 @@ function analyse(run, o) {
       slopeJudgedError: judged.standardError,
       slopeSecondHalf: trendPerHour(points, halfS).slope,
       meanByThird: [0, 1, 2].map((third) =>
-        mean(points.filter(([t]) => thirdAt(t, durationS) === third).map(([, mb]) => mb)),
+        mean(levels.filter(([t]) => thirdAt(t, durationS) === third).map(([, mb]) => mb)),
       ),
     };
   });
@@ -167,7 +172,11 @@ function analyse(run, o) {
     ).slope,
     latency,
     jobs: {
-      submitted: run.submitted,
+      // Every submit, the warm-up's included (its jobs are checked too).
+      submitted: run.warmup.submitted + run.submitted,
+      warmupSubmitted: run.warmup.submitted,
+      warmupSubmitErrors: run.warmup.submitErrors,
+      warmupStatusErrors: run.warmup.statusErrors,
       ...run.jobs,
       lostIds: run.lostIds,
       unverifiedIds: run.unverifiedIds,
@@ -279,8 +288,11 @@ function summaryTables(report) {
       ...lat('status', 'status read'),
       ['Redis keys, slope per hour', ...each((s) => fmt(s.keysSlopePerHour, 0))],
       [
-        'submitted / accepted (201)',
-        ...each((s) => `${fmt(s.jobs.submitted, 0)} / ${fmt(s.jobs.accepted, 0)}`),
+        'submitted (in the warm-up) / accepted (201)',
+        ...each(
+          (s) =>
+            `${fmt(s.jobs.submitted, 0)} (${fmt(s.jobs.warmupSubmitted, 0)}) / ${fmt(s.jobs.accepted, 0)}`,
+        ),
       ],
       [
         'completed / failed (4 attempts)',
@@ -290,6 +302,12 @@ function summaryTables(report) {
       ['lost / unverified', ...each((s) => `${s.jobs.lost} / ${s.jobs.unverified}`)],
       ['submit errors', ...each((s) => errors(s.jobs.submitErrors))],
       ['status read errors', ...each((s) => errors(s.jobs.statusErrors))],
+      [
+        'submit / status read errors in the warm-up (not judged)',
+        ...each(
+          (s) => `${errors(s.jobs.warmupSubmitErrors)} / ${errors(s.jobs.warmupStatusErrors)}`,
+        ),
+      ],
       [
         'processes exited during the run',
         ...each(
@@ -379,7 +397,7 @@ function markdown(report) {
       `Load average ${m.loadavgStart.map((v) => v.toFixed(2)).join(' ')} at the start, ` +
       `${m.loadavgEnd.map((v) => v.toFixed(2)).join(' ')} at the end; machine idle ${fmt(m.idlePctMean, 0)} % on average during the load.`,
     '',
-    `Load: ${o.rate} submits/s per system for ${o.minutes} min (open loop, ${o.highShare * 100} % high), a status read every ${o.statusEvery}th submit; ` +
+    `Load: ${o.rate} submits/s per system for ${o.minutes} min after a ${o.warmupS} s warm-up (open loop, ${o.highShare * 100} % high), a status read every ${o.statusEvery}th submit; ` +
       `${o.workers} workers x ${o.concurrency}; sends ${o.sendMs} ms, ${o.failureRate * 100} % failing, 4 attempts, backoff ${o.backoffBaseMs} ms doubling; ` +
       `completed jobs kept ${o.retentionS} s; a sample every ${o.sampleS} s.`,
     '',
