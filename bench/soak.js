@@ -16,17 +16,18 @@
  * with bench/lib/soak-probe.js preloaded so it can report its V8 heap over IPC. A
  * load process (bench/lib/soak-load.js) sends POST /submit-job at --rate on a fixed
  * timetable plus a status read every --status-every submits; latency counts from
- * each request's due time. Every --sample-s seconds: RSS (/proc) and heap of every
- * process, Redis used_memory and DBSIZE, submit and end-to-end latency, completions.
- * Each accepted job is looked up until it is completed or failed (soak-tracker.js).
+ * each request's due time. After --warmup-s seconds of load, every --sample-s
+ * seconds: RSS (/proc, every second) and heap of every process, Redis used_memory and
+ * DBSIZE, submit and end-to-end latency, completions. Each accepted job is looked up
+ * until it is completed or failed (soak-tracker.js).
  *
  * Exits 0 when the judged system (this service, or --system's) passes every check,
  * 1 when a check fails, 2 on a bad flag or when the run cannot start. The checks:
- * every memory series' slope (each process's RSS and heap, Redis used_memory) after
- * the first 5 minutes (second half of a run under 10 minutes) at most
+ * every memory series' slope (each process's RSS, heap after a full collection, Redis
+ * used_memory) after the first 5 minutes (second half of a run under 10 minutes) at most
  * --max-slope-mb-h; the submit p99 of the last third at most --max-p99-drift above
- * the first third's; no job lost or unverifiable; every submit answered 201; no
- * process exited during the run. Reports: <out>.json and <out>.md.
+ * the first third's; no job lost or unverifiable; every measured submit answered
+ * 201; no process exited during the run. Reports: <out>.json and <out>.md.
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
