@@ -162,6 +162,16 @@ function analyse(run, o) {
     errorCount(run.submitErrors) === 0,
   );
   check('processes that exited during the run', run.exits.length, 0, run.exits.length === 0);
+  check(
+    'load finished on time (every request answered or timed out)',
+    !run.loadLate,
+    true,
+    !run.loadLate,
+    {
+      text: run.loadLate ? 'no' : 'yes',
+      limitText: 'yes',
+    },
+  );
   return {
     durationS,
     judgedFromS: fromS,
@@ -328,7 +338,7 @@ function checksTable(run) {
       return [
         c.name,
         c.text ?? show(c.value),
-        show(c.limit),
+        c.limitText ?? show(c.limit),
         c.note ? `${result} (${c.note})` : result,
       ];
     }),
