@@ -11,7 +11,6 @@
  */
 const { execSync } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
-const os = require('node:os');
 const { join } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const {
@@ -25,6 +24,7 @@ const {
 const { startNode, stop, killAll } = require('./lib/procs');
 const { percentile, summary } = require('./lib/stats');
 const { jobq, bullmq, PAYLOAD } = require('./lib/systems');
+const { versions } = require('./lib/machine');
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_N ?? (quick ? 300 : 20000));
@@ -222,27 +222,6 @@ async function bulkSubmit(kind) {
       await system.close();
     }
   });
-}
-
-function versions() {
-  const pkg = (name) =>
-    require(join(__dirname, '..', 'node_modules', name, 'package.json')).version;
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    cpu =
-      execSync("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2", { encoding: 'utf8' }).trim() ||
-      cpu;
-  } catch {
-    // not Linux
-  }
-  return {
-    cpu,
-    cores: os.availableParallelism(),
-    node: process.version,
-    bullmq: pkg('bullmq'),
-    ioredis: pkg('ioredis'),
-    service: require('../package.json').version,
-  };
 }
 
 async function main() {

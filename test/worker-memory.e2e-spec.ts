@@ -107,5 +107,6 @@ describe('worker memory', () => {
     const after = retainedHeap();
     const perCycle = (after - before) / (idleCycles + busyCycles);
     expect(perCycle).toBeLessThan(MAX_BYTES_PER_CYCLE);
-  });
+    // Cycles, not time, make the test: on a busy machine they take longer.
+  }, 240_000);
 });

@@ -16,11 +16,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Spawns `node <args>`; resolves once a stdout line matches `ready`. */
-function startNode(args, env, ready, { timeoutMs = 30000 } = {}) {
+/**
+ * Spawns `node <args>`; resolves once a stdout line matches `ready`. With `ipc` the
+ * child also gets an IPC channel (child.send / process.send), as fork() would give it.
+ */
+function startNode(args, env, ready, { timeoutMs = 30000, ipc = false } = {}) {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
   });
   children.add(child);
   child.on('exit', () => children.delete(child));
