@@ -100,12 +100,13 @@ export function registerJobCommands(program: Command, run: Run): void {
       ).argParser(wholeNumber(1)),
     )
     .option('--cursor <cursor>', 'start at this next_cursor of an earlier page')
-    .option(
-      '--all',
-      'follow next_cursor to the last page; with --json prints ONE combined body, ' +
-        '{"jobs": [every page\'s jobs], "next_cursor": null}',
+    .option('--all', 'follow next_cursor to the last page')
+    .option('--json', `${JSON_OPTION_HELP} (the page; with --all, see below)`)
+    .addHelpText(
+      'after',
+      "\nWith --all --json the output is ONE body, every page's jobs in order:\n" +
+        '  {"jobs": [...], "next_cursor": null}',
     )
-    .option('--json', `${JSON_OPTION_HELP} (the page, or with --all all pages combined)`)
     .action(run<ListOptions>((ctx, o) => list(ctx, o)));
 }
 
