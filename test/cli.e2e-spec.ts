@@ -1,7 +1,9 @@
 import Redis from 'ioredis';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
 import { ApiClient, JobJson, JobListJson } from './support/api-client';
 import { startApi, startWorker, TestApi, TestWorker } from './support/apps';
 import { emailJob } from './support/http';
@@ -513,6 +515,21 @@ describe('jobq CLI', () => {
       const version = await jobq(['--version']);
       const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string };
       expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    });
+
+    it("is the package's jobq bin: runs on its own (shebang, executable)", async () => {
+      const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as {
+        version: string;
+        bin: Record<string, string>;
+      };
+      expect(pkg.bin).toEqual({ jobq: 'dist/cli.js' });
+      const child = spawn(join(ROOT, pkg.bin.jobq), ['--version'], {
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const [code] = (await once(child, 'close')) as [number | null];
+      expect({ code, stdout }).toEqual({ code: 0, stdout: `${pkg.version}\n` });
     });
 
     it('connection refused: exit 1, naming the URL', async () => {
