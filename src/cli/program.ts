@@ -6,7 +6,7 @@ import { registerCleanupCommand } from './commands/cleanup';
 import { registerJobCommands } from './commands/jobs';
 import { registerStatsCommand } from './commands/stats';
 import { registerSteeringCommands } from './commands/steering';
-import { CommandContext, CommonOptions, Run } from './context';
+import { ActionBody, CommandContext, CommonOptions, Run } from './context';
 import { EXIT, RequestFailedError } from './errors';
 import { CliIo } from './io';
 import { globalOptions } from './options';
@@ -39,12 +39,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
 
   const run: Run =
-    (body) =>
-    async (...actionArgs) => {
+    <O>(body: ActionBody<O>) =>
+    async (...actionArgs: unknown[]) => {
       const command = actionArgs[actionArgs.length - 1] as Command;
       // Commander passes the declared arguments, then the options object, then the command.
       const args = actionArgs.slice(0, -2) as string[];
-      const options = command.optsWithGlobals<CommonOptions>();
+      const options = command.optsWithGlobals<O & CommonOptions>();
       const ctx: CommandContext = {
         api: new JobqApi(options, `jobq/${version}`),
         io,
@@ -54,7 +54,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         now: () => Date.now() / 1000,
       };
       try {
-        const code = await body(ctx, options as never, args, command);
+        const code = await body(ctx, options, args, command);
         exitCode = typeof code === 'number' ? code : EXIT.ok;
       } catch (error) {
         if (!(error instanceof RequestFailedError)) throw error;
