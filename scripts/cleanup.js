@@ -6,6 +6,7 @@
 //
 //   npm run cleanup              asks on a terminal, refuses without one
 //   npm run cleanup -- --yes     no question
+//   jobq cleanup --yes           the same code (runCleanup), from the CLI
 //
 // Stop the API and workers first: a running service recreates keys as it works.
 'use strict';
@@ -70,22 +71,16 @@ async function deleteKeys(redis, pattern) {
   return deleted;
 }
 
-async function main() {
-  const args = process.argv.slice(2);
-  const unknown = args.filter((a) => !['--yes', '-y', '--help', '-h'].includes(a));
-  if (args.includes('--help') || args.includes('-h') || unknown.length > 0) {
-    if (unknown.length > 0) console.error(`Unknown argument: ${unknown.join(' ')}`);
-    console.error(
-      'Usage: node scripts/cleanup.js [--yes]\n' +
-        'Deletes every key under QUEUE_PREFIX (default "jobs") on REDIS_URL.',
-    );
-    return unknown.length > 0 ? 2 : 0;
-  }
-  const yes = args.includes('--yes') || args.includes('-y');
-
+/**
+ * Deletes every key under the prefix and returns the exit code: 0 done (or nothing
+ * to delete), 1 refused, not confirmed or Redis unreachable, 2 a bad prefix.
+ * `redisUrl` and `prefix` default to REDIS_URL and QUEUE_PREFIX (environment, then
+ * .env). Without `yes` it asks on a terminal and refuses without one.
+ */
+async function runCleanup({ yes = false, redisUrl, prefix: givenPrefix } = {}) {
   if (existsSync('.env')) process.loadEnvFile('.env'); // never overrides the environment
-  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const prefix = (process.env.QUEUE_PREFIX || 'jobs').trim();
+  const url = redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const prefix = (givenPrefix ?? (process.env.QUEUE_PREFIX || 'jobs')).trim();
   if (!PREFIX_RULE.test(prefix)) {
     console.error(
       `QUEUE_PREFIX must be 1-64 characters of letters, digits, _ . : - { } (got "${prefix}")`,
@@ -143,12 +138,30 @@ async function main() {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    console.error(`Cleanup failed: ${error.message}`);
-    process.exitCode = 1;
-  },
-);
+async function main() {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => !['--yes', '-y', '--help', '-h'].includes(a));
+  if (args.includes('--help') || args.includes('-h') || unknown.length > 0) {
+    if (unknown.length > 0) console.error(`Unknown argument: ${unknown.join(' ')}`);
+    console.error(
+      'Usage: node scripts/cleanup.js [--yes]\n' +
+        'Deletes every key under QUEUE_PREFIX (default "jobs") on REDIS_URL.',
+    );
+    return unknown.length > 0 ? 2 : 0;
+  }
+  return runCleanup({ yes: args.includes('--yes') || args.includes('-y') });
+}
+
+module.exports = { runCleanup };
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(`Cleanup failed: ${error.message}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * The built service (`node dist/main.js`, `node dist/worker.js`) as a real child
+ * The built service (`node dist/main.js`, `node dist/worker.js`, `node dist/cli.js`) as a real child
  * process, with its output captured. `npm test` builds dist/ before running jest.
  */
 
@@ -20,14 +20,20 @@ export interface NodeProcess {
   stdout(): string;
   stderr(): string;
   exited: Promise<Exit>;
+  /** As `exited`, once stdout and stderr are closed too: all the output is in. */
+  closed: Promise<Exit>;
   /** Resolves once the output contains `text`; rejects if the process exits first. */
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   /** SIGKILL (if still running) and wait for the exit. */
   kill(): Promise<void>;
 }
 
-export function spawnNode(script: string, env: Record<string, string>): NodeProcess {
-  const child = spawn(process.execPath, [join(ROOT, script)], {
+export function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): NodeProcess {
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
     cwd: ROOT,
     // A clean environment: nothing from this test process leaks in.
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
@@ -46,6 +52,9 @@ export function spawnNode(script: string, env: Record<string, string>): NodeProc
   });
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const closed = new Promise<Exit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   const waitForOutput = (wanted: string, timeoutMs = 30_000): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -83,6 +92,7 @@ export function spawnNode(script: string, env: Record<string, string>): NodeProc
     stdout: () => out,
     stderr: () => err,
     exited,
+    closed,
     waitForOutput,
     kill,
   };
