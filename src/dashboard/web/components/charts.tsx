@@ -9,6 +9,8 @@ interface SeriesSpec {
   label: string;
   stroke: string;
   dash?: number[];
+  /** Mark each value: a minute with samples between empty ones is otherwise invisible. */
+  points?: boolean;
 }
 
 /** A uPlot chart that follows its container's width and takes new data in place. */
@@ -50,7 +52,7 @@ function Chart(props: {
           dash: s.dash,
           width: 2,
           spanGaps: false,
-          points: { show: false },
+          points: s.points ? { show: true, size: 5, fill: s.stroke } : { show: false },
           value: (_u: uPlot, v: number | null) => (v === null ? '-' : format(v)),
         })),
       ],
@@ -117,8 +119,8 @@ export function LatencyCharts(props: { tracker: LatencyTracker; version: number;
         title={`Wait time (due to picked up)${live ? '' : ': needs live events'}`}
         testId="chart-wait"
         series={[
-          { label: 'p50', stroke: '#2b6cb0' },
-          { label: 'p95', stroke: '#2b6cb0', dash: [6, 4] },
+          { label: 'p50', stroke: '#2b6cb0', points: true },
+          { label: 'p95', stroke: '#63b3ed', dash: [6, 4], points: true },
         ]}
         data={[xs, pick((m) => m.waitP50), pick((m) => m.waitP95)]}
         value={formatDuration}
@@ -127,8 +129,8 @@ export function LatencyCharts(props: { tracker: LatencyTracker; version: number;
         title={`Run time (one attempt)${live ? '' : ': needs live events'}`}
         testId="chart-run"
         series={[
-          { label: 'p50', stroke: '#805ad5' },
-          { label: 'p95', stroke: '#805ad5', dash: [6, 4] },
+          { label: 'p50', stroke: '#805ad5', points: true },
+          { label: 'p95', stroke: '#b794f4', dash: [6, 4], points: true },
         ]}
         data={[xs, pick((m) => m.runP50), pick((m) => m.runP95)]}
         value={formatDuration}

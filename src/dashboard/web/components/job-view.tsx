@@ -48,7 +48,8 @@ function timelineFromFields(job: Job): TimelineEntry[] {
     out.push({ key: 'due', event: 'due', ts: job.available_after, detail: 'next attempt due' });
   }
   if (job.completed_ts !== null && FINISHED.has(job.status)) {
-    out.push({ key: 'finished', event: job.status, ts: job.completed_ts, detail: job.last_error });
+    const detail = job.status === 'failed' ? job.last_error : undefined;
+    out.push({ key: 'finished', event: job.status, ts: job.completed_ts, detail });
   }
   return out.sort((a, b) => a.ts - b.ts);
 }
