@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
 
-# --- build: all dependencies, compile TypeScript to dist/ (Lua scripts included) ---
+# --- build: all dependencies, compile TypeScript to dist/ (Lua scripts and the dashboard included) ---
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/build-dashboard.js ./scripts/
 COPY src ./src
 # The CLI's cleanup command runs the cleanup script (its types are needed to compile).
 COPY scripts/cleanup.js scripts/cleanup.d.ts ./scripts/

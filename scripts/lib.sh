@@ -27,3 +27,13 @@ wait_for_redis() {
   done
   return 1
 }
+
+# Prints the Chromium the dashboard's browser tests use (CHROMIUM_PATH, else chromium or
+# chromium-browser on the PATH), or nothing. test/support/browser.ts applies the same rules.
+find_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    echo "$CHROMIUM_PATH"
+    return
+  fi
+  command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null || true
+}

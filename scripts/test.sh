@@ -29,5 +29,13 @@ if ! node scripts/redis-ping.js "$TEST_REDIS_URL"; then
   wait_for_redis "$TEST_REDIS_URL"
 fi
 
+chromium_path=$(find_chromium)
+if [ -z "$chromium_path" ]; then
+  echo "==> NOTICE: no Chromium (set CHROMIUM_PATH, or install Debian's chromium: apt-get install chromium)."
+  echo "    The dashboard's browser tests (test/dashboard.e2e-spec.ts) will be SKIPPED."
+else
+  echo "==> Browser tests: Chromium at $chromium_path"
+fi
+
 echo "==> Tests (Redis: $TEST_REDIS_URL)"
 npx jest --ci --maxWorkers=2 "$@"

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ValidationModule } from './common/validation/validation.module';
 import { configModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -26,6 +27,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         DocsModule,
+        DashboardModule,
         WorkerModule.inApiProcess(),
       ],
     };
