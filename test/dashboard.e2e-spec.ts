@@ -202,7 +202,11 @@ describeInBrowser('dashboard in headless Chromium', () => {
     const { page, log } = await openDashboard();
     await page.getByTestId('job-table').waitFor();
     await page.getByTestId('chart-throughput').locator('canvas').waitFor();
-    await page.waitForLoadState('networkidle');
+    // The live event stream stays open, so the network never goes idle: wait for the
+    // page to settle on its mode instead.
+    await poll(() => page.getByTestId('live-mode').getAttribute('data-mode')).toBe(
+      liveEvents ? 'live' : 'polling',
+    );
 
     expect(log.errors).toEqual([]);
     const origin = new URL(api.baseUrl).origin;

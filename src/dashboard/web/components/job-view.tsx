@@ -54,6 +54,16 @@ function timelineFromFields(job: Job): TimelineEntry[] {
   return out.sort((a, b) => a.ts - b.ts);
 }
 
+/**
+ * The live events, after what the job's fields tell of the time before the first of
+ * them (a job opened after it ran, or finished, has only that).
+ */
+function withHistory(fromFields: TimelineEntry[], fromEvents: TimelineEntry[]): TimelineEntry[] {
+  if (fromEvents.length === 0) return fromFields;
+  const first = fromEvents[0].ts;
+  return [...fromFields.filter((entry) => entry.ts < first), ...fromEvents];
+}
+
 function FieldValue({ name, value }: { name: string; value: unknown }) {
   if (value === null || value === undefined) return <span class="muted">null</span>;
   if (typeof value === 'number' && (name.endsWith('_ts') || name === 'available_after')) {
@@ -172,7 +182,11 @@ export function JobView({ id }: { id: string }) {
     api.job(id).then(setJob, () => undefined);
   }, [tick]);
 
-  const timeline = source === 'polling' && job ? timelineFromFields(job) : events;
+  const timeline = !job
+    ? events
+    : source === 'polling'
+      ? timelineFromFields(job)
+      : withHistory(timelineFromFields(job), events);
   const actions = job ? jobActions(job, dashboard, () => setReopen((n) => n + 1)) : [];
   const runTime =
     job && job.picked_ts !== null && job.completed_ts !== null && job.completed_ts >= job.picked_ts
