@@ -1,5 +1,8 @@
 import { ApiResponse } from '@nestjs/swagger';
-import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type {
+  HeadersObject,
+  ResponseObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ErrorBody, errorBody, ErrorCode } from './error-body';
 import { ErrorResponseDto, InvalidRequestResponseDto } from './error-response.dto';
 import {
@@ -17,6 +20,8 @@ export interface DocumentedError {
   /** The message; on a 400 that names `errors`, the API builds it from them. */
   message?: string;
   errors?: FieldError[];
+  /** Headers the response always carries. */
+  headers?: HeadersObject;
 }
 
 /** A 400 uses the shape whose `errors` is required; every other status the plain one. */
@@ -39,6 +44,7 @@ export function ApiErrorResponse(
     description: error.description,
     type: errorSchemaOf(status),
     example: exampleOf(status, error),
+    ...(error.headers ? { headers: error.headers } : {}),
   });
 }
 
@@ -46,6 +52,7 @@ export function ApiErrorResponse(
 export function errorResponseObject(status: number, error: DocumentedError): ResponseObject {
   return {
     description: error.description,
+    ...(error.headers ? { headers: error.headers } : {}),
     content: {
       'application/json': {
         schema: { $ref: `#/components/schemas/${errorSchemaOf(status).name}` },

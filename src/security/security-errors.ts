@@ -17,6 +17,12 @@ export const UNAUTHORIZED: DocumentedError = {
   description: 'API_KEYS (or ADMIN_API_KEYS) is set and no valid key was presented.',
   code: ErrorCode.Unauthorized,
   message: UNAUTHORIZED_MESSAGE,
+  headers: {
+    'WWW-Authenticate': {
+      description: 'The scheme to authenticate with.',
+      schema: { type: 'string', example: 'Bearer realm="jobs"' },
+    },
+  },
 };
 
 export const FORBIDDEN: DocumentedError = {
@@ -31,4 +37,18 @@ export const RATE_LIMITED: DocumentedError = {
     'RATE_LIMIT_READS_PER_MINUTE for reads; see the Retry-After header.',
   code: ErrorCode.RateLimited,
   message: rateLimitedMessage(600, 'writes', 12),
+  headers: {
+    'Retry-After': {
+      description: 'Seconds until the next request is allowed.',
+      schema: { type: 'integer', minimum: 1, example: 12 },
+    },
+    'X-RateLimit-Limit': {
+      description: 'Requests allowed per minute for this budget.',
+      schema: { type: 'integer', example: 600 },
+    },
+    'X-RateLimit-Remaining': {
+      description: 'Requests left in the budget now.',
+      schema: { type: 'integer', minimum: 0, example: 0 },
+    },
+  },
 };

@@ -20,7 +20,10 @@ export interface OpenApiDocument {
 
 interface Operation {
   operationId: string;
-  responses: Record<string, { content?: Record<string, { schema?: Json }> }>;
+  responses: Record<
+    string,
+    { headers?: Record<string, unknown>; content?: Record<string, { schema?: Json }> }
+  >;
 }
 
 /** `GET /jobs/{job_id}`: an operation as the document names it. */
@@ -114,11 +117,21 @@ export class ResponseValidator {
     });
   }
 
+  private responseOf(operation: OperationKey, status: number) {
+    const [method, path] = operation.split(' ');
+    return this.document.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
+  }
+
   /** The JSON schema of one documented response, or undefined when it is not documented. */
   schemaOf(operation: OperationKey, status: number): Json | undefined {
-    const [method, path] = operation.split(' ');
-    const response = this.document.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
-    return response?.content?.['application/json']?.schema;
+    return this.responseOf(operation, status)?.content?.['application/json']?.schema;
+  }
+
+  /** The headers the document says one response carries (lower case). */
+  headersOf(operation: OperationKey, status: number): string[] {
+    return Object.keys(this.responseOf(operation, status)?.headers ?? {}).map((name) =>
+      name.toLowerCase(),
+    );
   }
 
   /** Ajv's errors for `body` as the `status` response of `operation`; [] when it conforms. */
