@@ -63,6 +63,7 @@ describe('Redis outage', () => {
       statusCode: 503,
       error: 'Service Unavailable',
       message: expect.any(String),
+      code: 'STORE.UNAVAILABLE',
     });
     expect(JSON.stringify(res.body)).not.toMatch(
       /at .*\.(ts|js):\d+|node_modules|ioredis|ECONNREFUSED|Stream isn't/,
