@@ -35,6 +35,7 @@ function expectUnavailable(res: JsonResponse): void {
     statusCode: 503,
     error: 'Service Unavailable',
     message: expect.any(String),
+    code: 'STORE.UNAVAILABLE',
   });
 }
 
