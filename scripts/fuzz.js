@@ -3,7 +3,8 @@
 // port with its own QUEUE_PREFIX, sends 20,000 generated requests (16 in flight) from
 // the generators test/fuzz.e2e-spec.ts uses (test/support/fuzz-cases.js), checks every
 // response, then checks Redis: exactly the jobs the 201s reported exist, each on its
-// queue with the payload sent, and nothing else. Prints counts by status and by family,
+// queue with the payload sent and one entry in each listing index it belongs to, and
+// nothing else. Prints counts by status and by family,
 // deletes its keys, stops the API; exits 1 if any invariant failed.
 //
 //   npm run fuzz                          build, then run with a random seed
@@ -19,6 +20,10 @@ const { join } = require('node:path');
 const fc = require('fast-check');
 const Redis = require('ioredis');
 const fuzz = require('../test/support/fuzz-cases');
+// Built just before (npm run fuzz builds first): how the listing indexes name a job.
+const { compactId, indexMember, recipientKey, recipientOf } = require(
+  join(__dirname, '..', 'dist', 'queue', 'index-members'),
+);
 
 const ROOT = join(__dirname, '..');
 const TOTAL = positiveInt('FUZZ_RUNS', 20_000);
@@ -235,11 +240,14 @@ async function verifyRedis(redis, accepted) {
       `${records.length} idempotency records for ${idempotent} accepted requests with a key`,
     );
   }
+  // What a submit may create (src/queue/job-keys.ts); with no worker, nothing else.
+  const created = ['queue:high', 'queue:low', 'wake', 'delayed', 'index:unfinished', 'events'];
   const others = keys.filter(
     (k) =>
       !k.startsWith(hashPrefix) &&
       !records.includes(k) &&
-      !['queue:high', 'queue:low', 'wake'].includes(k.slice(PREFIX.length + 1)),
+      !k.startsWith(`${PREFIX}:index:to:`) &&
+      !created.includes(k.slice(PREFIX.length + 1)),
   );
   if (others.length > 0) problems.push(`unexpected keys: ${others.slice(0, 5).join(', ')}`);
   const ids = [...reported.keys()];
@@ -264,7 +272,64 @@ async function verifyRedis(redis, accepted) {
   const queues = { high: new Set(high), low: new Set(low) };
   const unqueued = [...reported].filter(([id, job]) => job && !queues[job.priority]?.has(id));
   if (unqueued.length > 0) problems.push(`${unqueued.length} job(s) not on their priority's queue`);
+  problems.push(...(await verifyIndexes(redis, keys, [...reported.keys()])));
   return { problems, jobs: stored.size };
+}
+
+/**
+ * Each accepted job has exactly one entry in the unfinished index and, when its payload
+ * has a recipient, one in that recipient's bucket of the recipient index
+ * (src/queue/index-members.ts); a refused request added none.
+ */
+async function verifyIndexes(redis, keys, ids) {
+  const wantUnfinished = new Set();
+  const wantRecipients = new Set();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const batch = ids.slice(i, i + CHUNK);
+    const replies = await redis
+      .pipeline(batch.map((id) => ['hget', `${PREFIX}:hash:${id}`, 'payload']))
+      .exec();
+    batch.forEach((id, j) => {
+      let payload;
+      try {
+        payload = JSON.parse(replies[j][1]);
+      } catch {
+        payload = undefined; // reported by checkStoredJobs
+      }
+      const to = recipientOf(payload);
+      wantUnfinished.add(indexMember(id, to));
+      if (to !== undefined) {
+        const { bucket, fingerprint } = recipientKey(to);
+        wantRecipients.add(`${bucket} ${fingerprint}${compactId(id)}`);
+      }
+    });
+  }
+  const bucketPrefix = `${PREFIX}:index:to:`;
+  const recipients = [];
+  for (const key of keys.filter((k) => k.startsWith(bucketPrefix))) {
+    const bucket = key.slice(bucketPrefix.length);
+    for (const entry of await redis.lrange(key, 0, -1)) recipients.push(`${bucket} ${entry}`);
+  }
+  return [
+    ...compareEntries(
+      'unfinished index',
+      await redis.zrange(`${PREFIX}:index:unfinished`, 0, -1),
+      wantUnfinished,
+    ),
+    ...compareEntries('recipient index', recipients, wantRecipients),
+  ];
+}
+
+function compareEntries(name, found, want) {
+  const seen = new Set(found);
+  const stray = found.filter((entry) => !want.has(entry));
+  const missing = [...want].filter((entry) => !seen.has(entry));
+  const duplicated = found.length - seen.size;
+  if (stray.length === 0 && missing.length === 0 && duplicated === 0) return [];
+  return [
+    `${name}: ${found.length} entries for ${want.size} accepted jobs (${stray.length} stray` +
+      `${stray.length ? `, e.g. ${stray[0]}` : ''}; ${missing.length} missing; ${duplicated} duplicated)`,
+  ];
 }
 
 function table(title, rows, columns) {

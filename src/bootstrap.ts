@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { errorBody, ErrorCode } from './common/error-body';
 import { ApiError } from './common/error-body';
 import { frameworkError, HttpErrorFilter } from './common/http-exception.filter';
-import { BODY_LIMIT_BYTES, URL_LIMIT_BYTES } from './common/http-limits';
+import { BODY_LIMIT_BYTES, URI_TOO_LONG_MESSAGE, URL_LIMIT_BYTES } from './common/http-limits';
 import {
   Env,
   EnvValidationError,
@@ -136,11 +136,7 @@ export function configureHttpApp(app: NestFastifyApplication): void {
   // The whole request target is limited (414); shorter ones reach their route.
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.raw.url !== undefined && request.raw.url.length > URL_LIMIT_BYTES) {
-      const body = errorBody(
-        414,
-        ErrorCode.UriTooLong,
-        `The URL is longer than ${URL_LIMIT_BYTES} bytes`,
-      );
+      const body = errorBody(414, ErrorCode.UriTooLong, URI_TOO_LONG_MESSAGE);
       return reply.code(414).type('application/json; charset=utf-8').send(body);
     }
   });

@@ -471,6 +471,25 @@ describe('fuzzing the HTTP API', () => {
       expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
     });
 
+    it.each([
+      // npm run fuzz, seed 226196742: the oracle predated the listing and stats routes.
+      ['HEAD', '/jobs', false, 200],
+      ['GET', '/jobs', false, 200],
+      ['GET', '/jobs', true, 200],
+      ['GET', '/stats', false, 200],
+      ['GET', '/jobs?a=1', false, 400],
+      ['POST', '/stats', true, 404],
+    ])(
+      'the read routes: %s %s (a body: %s) answers %d, judged as it should be',
+      async (method, path, withBody, status) => {
+        const req = build({ family: 'path', kind: 'route', method, path, withBody });
+        const res = await send(api.baseUrl, req);
+        last = await snapshot();
+        expect(res.status).toBe(status);
+        expect(check(req, res)).toEqual([]);
+      },
+    );
+
     it('1,000 empty jobs: 100 of their 3,000 field errors are listed, the rest counted', async () => {
       const res = await post('/submit-jobs', `{"jobs":[${Array(1000).fill('{}').join(',')}]}`);
       last = await snapshot();

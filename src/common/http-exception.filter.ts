@@ -5,7 +5,10 @@ import { ApiError, ErrorBody, errorBody, ErrorCode, reasonPhrase } from './error
 import { DOMAIN_ERROR_STATUS } from './error-status';
 import { BODY_LIMIT_BYTES } from './http-limits';
 
-const SEND_JSON = 'Send the body as JSON with the header Content-Type: application/json';
+export const SEND_JSON_MESSAGE =
+  'Send the body as JSON with the header Content-Type: application/json';
+export const BODY_TOO_LARGE_MESSAGE = `Request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
+export const STORE_UNAVAILABLE_MESSAGE = 'The job store is unavailable; retry shortly';
 
 /**
  * Errors Fastify raises itself (wrapped by Nest into a plain HttpException that keeps
@@ -16,17 +19,14 @@ const FRAMEWORK_STATUS: Record<number, [string, string]> = {
   400: [ErrorCode.BadRequest, 'request is not valid'],
   404: [ErrorCode.RouteNotFound, 'No route matches this method and path'],
   405: [ErrorCode.MethodNotAllowed, 'Method not allowed on this path'],
-  413: [
-    ErrorCode.BodyTooLarge,
-    `Request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`,
-  ],
-  415: [ErrorCode.UnsupportedMediaType, SEND_JSON],
+  413: [ErrorCode.BodyTooLarge, BODY_TOO_LARGE_MESSAGE],
+  415: [ErrorCode.UnsupportedMediaType, SEND_JSON_MESSAGE],
 };
 
 /** Fastify's own errors, by their code (where they still carry it). */
 const FRAMEWORK_CODES: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON],
-  FST_ERR_CTP_INVALID_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON_MESSAGE],
+  FST_ERR_CTP_INVALID_TYPE: [415, ErrorCode.UnsupportedMediaType, SEND_JSON_MESSAGE],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, ...FRAMEWORK_STATUS[413]],
   FST_ERR_CTP_EMPTY_JSON_BODY: [
     400,
@@ -78,11 +78,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (isRedisUnavailableError(exception)) {
       this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
-      return errorBody(
-        503,
-        ErrorCode.StoreUnavailable,
-        'The job store is unavailable; retry shortly',
-      );
+      return errorBody(503, ErrorCode.StoreUnavailable, STORE_UNAVAILABLE_MESSAGE);
     }
     const framework = frameworkError(exception);
     if (framework) return framework;

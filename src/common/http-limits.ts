@@ -8,3 +8,5 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * headers over 16 KiB in all with a 431.
  */
 export const URL_LIMIT_BYTES = 8 * 1024;
+
+export const URI_TOO_LONG_MESSAGE = `The URL is longer than ${URL_LIMIT_BYTES} bytes`;

@@ -4,20 +4,32 @@ import type {
   OperationObject,
   PathItemObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { URL_LIMIT_BYTES } from '../common/http-limits';
+import {
+  BODY_TOO_LARGE,
+  errorResponseObject,
+  UNSUPPORTED_MEDIA_TYPE,
+  URI_TOO_LONG,
+} from '../common/api-error-response';
+import { ErrorResponseDto, InvalidRequestResponseDto } from '../common/error-response.dto';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
 import { addJobTypeSchemas } from '../jobs/job-openapi';
 import { PUBLIC_OPERATION } from '../security/security.decorators';
+import { RATE_LIMITED, UNAUTHORIZED } from '../security/security-errors';
 import { DocsDocument } from './docs-document';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+/** Methods whose requests may carry a body: any body sent must be JSON of at most 1 MiB. */
+const BODY_METHODS: ReadonlySet<string> = new Set(['put', 'post', 'patch', 'delete']);
 /** Every operation needs one of these unless it is @Public(). */
 const KEYED: Record<string, string[]>[] = [{ bearer: [] }, { 'api-key': [] }];
 
 /**
- * Builds the OpenAPI document served at /docs-json from the controllers, and finishes
- * what decorators cannot say: each operation's security (`[]` for @Public ones), the
- * 414 every route may answer, the submit body per job type from the handler registry.
+ * Builds the OpenAPI document served at /docs-json from the controllers, and adds in
+ * one place what follows from the request pipeline rather than from one route: each
+ * operation's security (`[]` for @Public ones), the 401 and 429 of the API-key and
+ * rate-limit guards (every route but @Public ones), the 413 and 415 of the body
+ * parser (every method with a body), the 414 of the URL limit (every route), and the
+ * submit body per job type from the handler registry.
  */
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const handlers = app.get(JobHandlerRegistry, { strict: false }).all;
@@ -32,15 +44,19 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setVersion('1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('/', 'This server')
-    .addBearerAuth(
-      {
-        type: 'http',
-        scheme: 'bearer',
-        description:
-          'An API key (API_KEYS or ADMIN_API_KEYS) sent as `Authorization: Bearer <key>`.',
-      },
-      'bearer',
+    .addTag('jobs', 'Submit jobs, one or up to 1,000 at once, and follow their status.')
+    .addTag(
+      'operations',
+      'Find jobs, cancel and retry them, purge finished ones, and queue statistics. The steering ' +
+        'routes (cancel, retry, retry-failed, purge) need an admin key when ADMIN_API_KEYS is set.',
     )
+    .addTag('health', 'Liveness and Redis reachability, for load balancers and orchestrators.')
+    // An opaque API key, not a JWT: no bearerFormat.
+    .addSecurity('bearer', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API key (API_KEYS or ADMIN_API_KEYS) sent as `Authorization: Bearer <key>`.',
+    })
     .addApiKey(
       {
         type: 'apiKey',
@@ -52,7 +68,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    extraModels: handlers.map((h) => h.payload),
+    extraModels: [ErrorResponseDto, InvalidRequestResponseDto, ...handlers.map((h) => h.payload)],
   });
   addJobTypeSchemas(document, handlers);
   for (const path of Object.values<PathItemObject>(document.paths)) {
@@ -62,20 +78,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       const isPublic = operation[PUBLIC_OPERATION] === true;
       delete operation[PUBLIC_OPERATION];
       operation.security = isPublic ? [] : KEYED;
-      operation.responses['414'] ??= {
-        description: `The URL is longer than ${URL_LIMIT_BYTES} bytes.`,
-        content: {
-          'application/json': {
-            schema: { $ref: '#/components/schemas/ErrorResponseDto' },
-            example: {
-              statusCode: 414,
-              error: 'URI Too Long',
-              message: `The URL is longer than ${URL_LIMIT_BYTES} bytes`,
-              code: 'REQUEST.URI_TOO_LONG',
-            },
-          },
-        },
-      };
+      const responses = operation.responses;
+      if (!isPublic) {
+        responses['401'] ??= errorResponseObject(401, UNAUTHORIZED);
+        responses['429'] ??= errorResponseObject(429, RATE_LIMITED);
+      }
+      if (BODY_METHODS.has(method)) {
+        responses['413'] ??= errorResponseObject(413, BODY_TOO_LARGE);
+        responses['415'] ??= errorResponseObject(415, UNSUPPORTED_MEDIA_TYPE);
+      }
+      responses['414'] ??= errorResponseObject(414, URI_TOO_LONG);
     }
   }
   return document;

@@ -1,6 +1,8 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { invalidFields } from '../common/error-body';
 
+export const JOB_ID_MESSAGE = 'job_id must be a UUID';
+
 /** Any UUID (8-4-4-4-12 hexadecimal digits), in either case. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,7 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class JobIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (typeof value !== 'string' || !UUID.test(value)) {
-      throw invalidFields([{ field: 'job_id', message: 'job_id must be a UUID' }]);
+      throw invalidFields([{ field: 'job_id', message: JOB_ID_MESSAGE }]);
     }
     return value.toLowerCase();
   }

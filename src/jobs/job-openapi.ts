@@ -1,6 +1,31 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { ApiParam, type OpenAPIObject } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { DocumentedError, invalidFieldsError } from '../common/api-error-response';
 import type { RegisteredHandler } from '../handlers/job-handler.registry';
+import { JobErrorCode } from '../queue/job.errors';
+import { JOB_ID_MESSAGE } from './job-id.pipe';
+
+/** The job id the document's examples use. */
+export const EXAMPLE_JOB_ID = '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11';
+
+/** The `job_id` path parameter, as JobIdPipe takes it. */
+export const ApiJobIdParam = (): MethodDecorator =>
+  ApiParam({
+    name: 'job_id',
+    description: 'The job id: any UUID, in either case.',
+    schema: { type: 'string', format: 'uuid' },
+    example: EXAMPLE_JOB_ID,
+  });
+
+export const INVALID_JOB_ID: DocumentedError = invalidFieldsError('The id is not a UUID.', [
+  { field: 'job_id', message: JOB_ID_MESSAGE },
+]);
+
+export const JOB_NOT_FOUND: DocumentedError = {
+  description: 'No such job (never submitted, or expired after its retention period).',
+  code: JobErrorCode.NotFound,
+  message: `job ${EXAMPLE_JOB_ID} not found`,
+};
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 

@@ -1,76 +1,34 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiHeader,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
   ApiCreatedResponse,
-  ApiNotFoundResponse,
+  ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import {
+  ApiErrorResponse,
+  DocumentedError,
+  invalidFieldsError,
+  STORE_UNAVAILABLE,
+} from '../common/api-error-response';
 import { invalidFields } from '../common/error-body';
 import { ReadLimit } from '../security/security.decorators';
 import { JobIdPipe } from './job-id.pipe';
+import { ApiJobIdParam, INVALID_JOB_ID, JOB_NOT_FOUND } from './job-openapi';
 import { SubmitJobDto } from './dto/submit-job.dto';
 import { SubmitJobsDto } from './dto/submit-jobs.dto';
 import { JobStatusDto, SubmitJobResponseDto, SubmitJobsResponseDto } from './dto/job-responses.dto';
 import { IdempotencyOptions, JobsService } from './jobs.service';
+import { JobErrorCode } from '../queue/job.errors';
 import { JobRecord } from '../queue/job.types';
 
-const unavailable = {
-  type: ErrorResponseDto,
-  description: 'Redis is unreachable; nothing was written. Retry later.',
-  example: {
-    statusCode: 503,
-    error: 'Service Unavailable',
-    message: 'The job store is unavailable; retry shortly',
-    code: 'STORE.UNAVAILABLE',
-  },
-};
+const INVALID =
+  'Invalid input: every invalid field is named in `errors` (a malformed body or Idempotency-Key ' +
+  'too). Nothing was written.';
 
-const badJob = {
-  type: ErrorResponseDto,
-  description: 'Invalid input: every invalid field is named in `errors`. Nothing was written.',
-  example: {
-    statusCode: 400,
-    error: 'Bad Request',
-    message: 'priority must be one of the following values: high, low',
-    code: 'REQUEST.INVALID_FIELDS',
-    errors: [
-      { field: 'priority', message: 'priority must be one of the following values: high, low' },
-    ],
-  },
-};
-
-const tooLarge = {
-  type: ErrorResponseDto,
-  description: 'Request body over the size limit.',
-  example: {
-    statusCode: 413,
-    error: 'Payload Too Large',
-    message: 'Request body is larger than 1 MiB',
-    code: 'REQUEST.BODY_TOO_LARGE',
-  },
-};
-
-const notJson = {
-  type: ErrorResponseDto,
-  description: 'Content-Type is not application/json.',
-  example: {
-    statusCode: 415,
-    error: 'Unsupported Media Type',
-    message: 'Send the body as JSON with the header Content-Type: application/json',
-    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
-  },
-};
+const IDEMPOTENCY_KEY_MESSAGE = 'Idempotency-Key must be 1-255 printable ASCII characters';
 
 /** Printable ASCII, 1-255 characters. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
@@ -84,16 +42,11 @@ const idempotencyHeader = {
   example: 'order-1234-welcome-mail',
 };
 
-const keyReused = {
-  type: ErrorResponseDto,
+const KEY_REUSED: DocumentedError = {
   description:
     'The Idempotency-Key was already used with a different request body. Nothing was written.',
-  example: {
-    statusCode: 409,
-    error: 'Conflict',
-    message: 'this Idempotency-Key was used for a different request',
-    code: 'JOB.IDEMPOTENCY_KEY_REUSED',
-  },
+  code: JobErrorCode.IdempotencyMismatch,
+  message: 'this Idempotency-Key was used for a different request',
 };
 
 function idempotency(
@@ -102,39 +55,13 @@ function idempotency(
 ): IdempotencyOptions | undefined {
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key) || key.trim() === '') {
-    throw invalidFields([
-      {
-        field: 'Idempotency-Key',
-        message: 'Idempotency-Key must be 1-255 printable ASCII characters',
-      },
-    ]);
+    throw invalidFields([{ field: 'Idempotency-Key', message: IDEMPOTENCY_KEY_MESSAGE }]);
   }
   return { key, principal: request.principal ?? 'anonymous' };
 }
 
 @ApiTags('jobs')
-@ApiUnauthorizedResponse({
-  type: ErrorResponseDto,
-  description: 'API_KEYS is set and no valid key was presented.',
-  example: {
-    statusCode: 401,
-    error: 'Unauthorized',
-    message: 'A valid API key is required: Authorization: Bearer <key> or X-API-Key: <key>',
-    code: 'AUTH.UNAUTHORIZED',
-  },
-})
-@ApiTooManyRequestsResponse({
-  type: ErrorResponseDto,
-  description:
-    'Over the rate limit for this API key (or address): RATE_LIMIT_PER_MINUTE, or ' +
-    'RATE_LIMIT_READS_PER_MINUTE for reads; see the Retry-After header.',
-  example: {
-    statusCode: 429,
-    error: 'Too Many Requests',
-    message: 'Rate limit of 600 requests per minute exceeded; retry in 12 s',
-    code: 'RATE_LIMIT.EXCEEDED',
-  },
-})
+@ApiErrorResponse(503, STORE_UNAVAILABLE)
 @Controller()
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
@@ -146,10 +73,16 @@ export class JobsController {
     description: 'Stores the job and queues it by priority.',
   })
   @ApiCreatedResponse({ type: SubmitJobResponseDto, description: 'Accepted and queued.' })
-  @ApiBadRequestResponse(badJob)
-  @ApiPayloadTooLargeResponse(tooLarge)
-  @ApiUnsupportedMediaTypeResponse(notJson)
-  @ApiServiceUnavailableResponse(unavailable)
+  @ApiErrorResponse(
+    400,
+    invalidFieldsError(INVALID, [
+      { field: 'priority', message: 'priority must be one of the following values: high, low' },
+      {
+        field: 'payload.to',
+        message: 'payload.to must be a valid e-mail address (local@domain.tld)',
+      },
+    ]),
+  )
   @ApiHeader(idempotencyHeader)
   @ApiOkResponse({
     type: SubmitJobResponseDto,
@@ -157,7 +90,7 @@ export class JobsController {
       "A repeat of an earlier request with the same Idempotency-Key: its job and that job's " +
       'current status; nothing new created.',
   })
-  @ApiConflictResponse(keyReused)
+  @ApiErrorResponse(409, KEY_REUSED)
   async submit(
     @Body() dto: SubmitJobDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -184,31 +117,26 @@ export class JobsController {
     type: SubmitJobsResponseDto,
     description: 'All accepted and queued, ids in request order.',
   })
-  @ApiBadRequestResponse({
-    ...badJob,
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'jobs.3.payload.to must be a valid e-mail address (local@domain.tld)',
-      code: 'REQUEST.INVALID_FIELDS',
-      errors: [
-        {
-          field: 'jobs.3.payload.to',
-          message: 'jobs.3.payload.to must be a valid e-mail address (local@domain.tld)',
-        },
-      ],
-    },
-  })
-  @ApiPayloadTooLargeResponse(tooLarge)
-  @ApiUnsupportedMediaTypeResponse(notJson)
-  @ApiServiceUnavailableResponse(unavailable)
+  @ApiErrorResponse(
+    400,
+    invalidFieldsError(INVALID, [
+      {
+        field: 'jobs.7.payload.to',
+        message: 'jobs.7.payload.to must be a valid e-mail address (local@domain.tld)',
+      },
+      {
+        field: 'jobs.999.priority',
+        message: 'jobs.999.priority must be one of the following values: high, low',
+      },
+    ]),
+  )
   @ApiHeader(idempotencyHeader)
   @ApiOkResponse({
     type: SubmitJobsResponseDto,
     description:
       'A repeat of an earlier request with the same Idempotency-Key: its jobs, nothing new created.',
   })
-  @ApiConflictResponse(keyReused)
+  @ApiErrorResponse(409, KEY_REUSED)
   async submitMany(
     @Body() dto: SubmitJobsDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -231,29 +159,10 @@ export class JobsController {
     description:
       'Counts against the read budget (RATE_LIMIT_READS_PER_MINUTE), not the submit one.',
   })
+  @ApiJobIdParam()
   @ApiOkResponse({ type: JobStatusDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'The id is not a UUID.',
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'job_id must be a UUID',
-      code: 'REQUEST.INVALID_FIELDS',
-      errors: [{ field: 'job_id', message: 'job_id must be a UUID' }],
-    },
-  })
-  @ApiNotFoundResponse({
-    type: ErrorResponseDto,
-    description: 'No such job (never submitted, or expired after its retention period).',
-    example: {
-      statusCode: 404,
-      error: 'Not Found',
-      message: 'job 3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11 not found',
-      code: 'JOB.NOT_FOUND',
-    },
-  })
-  @ApiServiceUnavailableResponse(unavailable)
+  @ApiErrorResponse(400, INVALID_JOB_ID)
+  @ApiErrorResponse(404, JOB_NOT_FOUND)
   async status(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.jobs.status(jobId);
   }

@@ -1,21 +1,22 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBody,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
-  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import {
+  ApiErrorResponse,
+  invalidFieldsError,
+  STORE_UNAVAILABLE,
+} from '../common/api-error-response';
 import { JobStatusDto } from '../jobs/dto/job-responses.dto';
 import { AdminOnly, ReadLimit } from '../security/security.decorators';
 import { JobIdPipe } from '../jobs/job-id.pipe';
+import { ApiJobIdParam, EXAMPLE_JOB_ID, INVALID_JOB_ID, JOB_NOT_FOUND } from '../jobs/job-openapi';
+import { JobErrorCode } from '../queue/job.errors';
 import { JobRecord } from '../queue/job.types';
 import { QueueStatsSnapshot } from '../queue/queue-stats';
 import { DeletedResponseDto, PurgeDto, RetriedResponseDto, RetryFailedDto } from './dto/bulk.dto';
@@ -23,44 +24,11 @@ import { ListJobsQuery } from './dto/list-jobs.query';
 import { JobListDto, StatsDto } from './dto/operations-responses.dto';
 import { JobList, OperationsService } from './operations.service';
 
-const JOB_ID = '3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11';
-
-const unavailable = {
-  type: ErrorResponseDto,
-  description: 'Redis is unreachable; nothing was changed. Retry later.',
-  example: {
-    statusCode: 503,
-    error: 'Service Unavailable',
-    message: 'The job store is unavailable; retry shortly',
-  },
-};
-
-const badJobId = {
-  type: ErrorResponseDto,
-  description: 'The id is not a UUID.',
-  example: {
-    statusCode: 400,
-    error: 'Bad Request',
-    message: 'job_id must be a UUID v4',
-    errors: [{ field: 'job_id', message: 'job_id must be a UUID v4' }],
-  },
-};
-
-const notFound = {
-  type: ErrorResponseDto,
-  description: 'No such job (never submitted, or expired after its retention period).',
-  example: {
-    statusCode: 404,
-    error: 'Not Found',
-    message: `job ${JOB_ID} not found`,
-    code: 'JOB.NOT_FOUND',
-  },
-};
+const STATUS_VALUES =
+  'status must be one of the following values: pending, processing, completed, failed, cancelled';
 
 @ApiTags('operations')
-@ApiSecurity('bearer')
-@ApiSecurity('api-key')
-@ApiServiceUnavailableResponse(unavailable)
+@ApiErrorResponse(503, { ...STORE_UNAVAILABLE, description: 'Redis is unreachable. Retry later.' })
 @Controller()
 export class OperationsController {
   constructor(private readonly operations: OperationsService) {}
@@ -74,23 +42,13 @@ export class OperationsController {
       'next_cursor until it is null to see every job that matched throughout exactly once.',
   })
   @ApiOkResponse({ type: JobListDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'An unknown parameter or a bad value; each is named in `errors`.',
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message:
-        'status must be one of the following values: pending, processing, completed, failed, cancelled',
-      errors: [
-        {
-          field: 'status',
-          message:
-            'status must be one of the following values: pending, processing, completed, failed, cancelled',
-        },
-      ],
-    },
-  })
+  @ApiErrorResponse(
+    400,
+    invalidFieldsError('An unknown parameter or a bad value; each is named in `errors`.', [
+      { field: 'status', message: STATUS_VALUES },
+      { field: 'color', message: 'property color should not exist' },
+    ]),
+  )
   list(@Query() query: ListJobsQuery): Promise<JobList> {
     return this.operations.list(query);
   }
@@ -119,16 +77,12 @@ export class OperationsController {
   })
   @ApiBody({ type: RetryFailedDto, required: false })
   @ApiOkResponse({ type: RetriedResponseDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'A bad filter; nothing was changed.',
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'max must not be greater than 100000',
-      errors: [{ field: 'max', message: 'max must not be greater than 100000' }],
-    },
-  })
+  @ApiErrorResponse(
+    400,
+    invalidFieldsError('A bad filter, or a body that is not a JSON object; nothing was changed.', [
+      { field: 'max', message: 'max must not be greater than 100000' },
+    ]),
+  )
   retryFailed(@Body() dto: RetryFailedDto): Promise<{ retried: number }> {
     return this.operations.retryFailed(dto);
   }
@@ -143,22 +97,19 @@ export class OperationsController {
       '(all of them without it). Works in chunks; safe while workers run.',
   })
   @ApiOkResponse({ type: DeletedResponseDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description:
-      'status is not completed, failed or cancelled, or older_than_s is not an integer >= 0.',
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'status must be one of the following values: completed, failed, cancelled',
-      errors: [
+  @ApiErrorResponse(
+    400,
+    invalidFieldsError(
+      'status is not completed, failed or cancelled, or older_than_s is not an integer >= 0; ' +
+        'nothing was deleted.',
+      [
         {
           field: 'status',
           message: 'status must be one of the following values: completed, failed, cancelled',
         },
       ],
-    },
-  })
+    ),
+  )
   purge(@Body() dto: PurgeDto): Promise<{ deleted: number }> {
     return this.operations.purge(dto.status, dto.older_than_s);
   }
@@ -166,9 +117,10 @@ export class OperationsController {
   @Get('jobs/:job_id')
   @ReadLimit()
   @ApiOperation({ summary: "A job's status and metadata (as GET /jobs/status/{job_id})" })
+  @ApiJobIdParam()
   @ApiOkResponse({ type: JobStatusDto })
-  @ApiBadRequestResponse(badJobId)
-  @ApiNotFoundResponse(notFound)
+  @ApiErrorResponse(400, INVALID_JOB_ID)
+  @ApiErrorResponse(404, JOB_NOT_FOUND)
   find(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.operations.find(jobId);
   }
@@ -188,17 +140,13 @@ export class OperationsController {
     type: JobStatusDto,
     description: 'The job is processing: its attempt is being aborted (`cancel_requested: true`).',
   })
-  @ApiBadRequestResponse(badJobId)
-  @ApiNotFoundResponse(notFound)
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
+  @ApiJobIdParam()
+  @ApiErrorResponse(400, INVALID_JOB_ID)
+  @ApiErrorResponse(404, JOB_NOT_FOUND)
+  @ApiErrorResponse(409, {
     description: 'The job already finished (completed, failed or cancelled).',
-    example: {
-      statusCode: 409,
-      error: 'Conflict',
-      message: `job ${JOB_ID} is completed and cannot be cancelled`,
-      code: 'JOB.NOT_CANCELLABLE',
-    },
+    code: JobErrorCode.NotCancellable,
+    message: `job ${EXAMPLE_JOB_ID} is completed and cannot be cancelled`,
   })
   async cancel(
     @Param('job_id', JobIdPipe) jobId: string,
@@ -218,18 +166,14 @@ export class OperationsController {
       'The job runs again as a new one would: pending, retry_count 0 (a full retry budget), last_error ' +
       'kept, queued at the back of its priority.',
   })
-  @ApiOkResponse({ type: JobStatusDto })
-  @ApiBadRequestResponse(badJobId)
-  @ApiNotFoundResponse(notFound)
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
+  @ApiJobIdParam()
+  @ApiOkResponse({ type: JobStatusDto, description: 'Queued again.' })
+  @ApiErrorResponse(400, INVALID_JOB_ID)
+  @ApiErrorResponse(404, JOB_NOT_FOUND)
+  @ApiErrorResponse(409, {
     description: 'The job is not failed or cancelled.',
-    example: {
-      statusCode: 409,
-      error: 'Conflict',
-      message: `job ${JOB_ID} is pending: only failed or cancelled jobs can be retried`,
-      code: 'JOB.NOT_RETRYABLE',
-    },
+    code: JobErrorCode.NotRetryable,
+    message: `job ${EXAMPLE_JOB_ID} is pending: only failed or cancelled jobs can be retried`,
   })
   retry(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.operations.retry(jobId);

@@ -6,10 +6,8 @@ import { securityConfig } from '../config/configuration';
 import type { Env } from '../config/env';
 import { ApiKeyVerifier, presentedKey } from './api-keys';
 import { ADMIN_ONLY, PUBLIC, PublicKind } from './security.decorators';
+import { ADMIN_KEY_REQUIRED_MESSAGE, UNAUTHORIZED_MESSAGE } from './security-errors';
 import './request-principal';
-
-export const UNAUTHORIZED_MESSAGE =
-  'A valid API key is required: Authorization: Bearer <key> or X-API-Key: <key>';
 
 /**
  * API keys on every route but `@Public()` ones. With API_KEYS or ADMIN_API_KEYS set, a
@@ -58,11 +56,7 @@ export class ApiKeyGuard implements CanActivate {
       request.isAdmin = !this.admins.enabled || this.admins.verify(presented) !== null;
     }
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) && !request.isAdmin) {
-      throw apiError(
-        403,
-        ErrorCode.Forbidden,
-        'This operation needs an admin API key (ADMIN_API_KEYS)',
-      );
+      throw apiError(403, ErrorCode.Forbidden, ADMIN_KEY_REQUIRED_MESSAGE);
     }
     return true;
   }

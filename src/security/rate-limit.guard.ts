@@ -7,6 +7,7 @@ import { securityConfig } from '../config/configuration';
 import type { Env } from '../config/env';
 import { RateLimitDecision, RateLimiter } from './rate-limiter';
 import { PUBLIC, RATE_BUDGET, RateBudget } from './security.decorators';
+import { rateLimitedMessage } from './security-errors';
 import './request-principal';
 
 const PERIOD_MS = 60_000;
@@ -58,12 +59,10 @@ export class RateLimitGuard implements CanActivate {
     void reply.headers(headers);
     if (!decision.allowed) {
       const retryS = Math.max(1, Math.ceil(decision.retryInMs / 1000));
-      throw apiError(
-        429,
-        ErrorCode.RateLimited,
-        `Rate limit of ${limit} ${budget === 'reads' ? 'reads' : 'requests'} per minute exceeded; retry in ${retryS} s`,
-        { ...headers, 'retry-after': retryS },
-      );
+      throw apiError(429, ErrorCode.RateLimited, rateLimitedMessage(limit, budget, retryS), {
+        ...headers,
+        'retry-after': retryS,
+      });
     }
     return true;
   }

@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiExtension, ApiForbiddenResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiExtension } from '@nestjs/swagger';
+import { ApiErrorResponse } from '../common/api-error-response';
+import { FORBIDDEN } from './security-errors';
 
 export const PUBLIC = 'security:public';
 export const ADMIN_ONLY = 'security:adminOnly';
@@ -24,19 +25,7 @@ export const Public = (kind: PublicKind = 'always'): MethodDecorator & ClassDeco
  * `AUTH.FORBIDDEN` for a key that is only in API_KEYS); unset, any API key may.
  */
 export const AdminOnly = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    SetMetadata(ADMIN_ONLY, true),
-    ApiForbiddenResponse({
-      type: ErrorResponseDto,
-      description: 'ADMIN_API_KEYS is set and the key presented is not one of them.',
-      example: {
-        statusCode: 403,
-        error: 'Forbidden',
-        message: 'This operation needs an admin API key (ADMIN_API_KEYS)',
-        code: 'AUTH.FORBIDDEN',
-      },
-    }),
-  );
+  applyDecorators(SetMetadata(ADMIN_ONLY, true), ApiErrorResponse(403, FORBIDDEN));
 
 /** Which per-client budget a route counts against: submissions and writes, or reads. */
 export type RateBudget = 'writes' | 'reads';

@@ -14,7 +14,7 @@
  *   errorFields   ... naming each of these fields (unless cut at MAX_REPORTED_ERRORS)
  *   errorFieldsWithin ... and no field outside these
  *   errorCount    ... exactly this many
- *   successAllowed a 2xx/3xx that creates nothing is fine (docs, health)
+ *   successAllowed a 2xx/3xx that creates nothing is fine (docs, health, GET /jobs, /stats)
  *   idempotent    sent with a first-use Idempotency-Key: a 201 also stores its record
  *
  * The expected outcome is derived from the bytes sent, as the server sees them: they
@@ -1180,6 +1180,8 @@ const KNOWN_PATHS = [
   '/submit-job',
   '/submit-jobs',
   '/jobs/status/3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11',
+  '/jobs',
+  '/stats',
   '/health',
   '/docs',
   '/docs-json',
@@ -1309,7 +1311,12 @@ function buildPath(c) {
   } else {
     const docs =
       pathOnly === '/health' || pathOnly.startsWith('/docs') || pathOnly.startsWith('/redoc');
-    expect = { creates: 0, successAllowed: (method === 'GET' || method === 'HEAD') && docs };
+    // The operations' read routes: the listing and the statistics.
+    const reads = pathOnly === '/jobs' || pathOnly === '/stats';
+    expect = {
+      creates: 0,
+      successAllowed: (method === 'GET' || method === 'HEAD') && (docs || reads),
+    };
   }
   return socketRequest(
     c,

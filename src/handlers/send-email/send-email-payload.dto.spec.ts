@@ -1,8 +1,11 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
+import { flattenValidationErrors } from '../../common/validation/class-validator-errors';
+import type { FieldIssue } from '../../common/validation/field-error';
+import { jobCompiler } from '../../common/validation/test-compiler';
 import { EMAIL_LIMITS, EMAIL_RULE, SendEmailPayloadDto } from './send-email-payload.dto';
 
-/** The options JobsService.validatePayload uses for a job's payload. */
+/** The options the class-validator reference runs with (whitelist, forbidNonWhitelisted...). */
 const OPTIONS = {
   whitelist: true,
   forbidNonWhitelisted: true,
@@ -10,18 +13,31 @@ const OPTIONS = {
   validationError: { target: false, value: false },
 } as const;
 
-function validate(payload: Record<string, unknown>): ValidationError[] {
-  return validateSync(plainToInstance(SendEmailPayloadDto, payload), OPTIONS);
-}
+const compiler = jobCompiler();
 
-/** The failed rules, by property: `{ to: ['isEmail'], ... }`. */
-function failures(payload: Record<string, unknown>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const error of validate(payload)) {
-    out[error.property] = Object.keys(error.constraints ?? {}).sort();
-  }
-  return out;
-}
+/** Every rule a payload breaks, one entry each (`all` mode). */
+type Engine = (payload: Record<string, unknown>) => FieldIssue[];
+
+/**
+ * The same tables run through both: the compiled validator the API executes
+ * (src/common/validation/dto-compiler.ts), and class-validator itself on the same DTO.
+ * Each expectation holding for both shows they agree on every case.
+ */
+const ENGINES: [string, Engine][] = [
+  ['the compiled validator', (payload) => compiler.validate(SendEmailPayloadDto, payload, 'all')],
+  [
+    'class-validator',
+    (payload) =>
+      flattenValidationErrors(validateSync(plainToInstance(SendEmailPayloadDto, payload), OPTIONS)),
+  ],
+];
+
+/** What the API answers: one issue per invalid field (`first` mode of the compiled validator). */
+const answer = (payload: Record<string, unknown>) =>
+  compiler.validate(SendEmailPayloadDto, payload, 'first').map(({ field, message }) => ({
+    field,
+    message,
+  }));
 
 /** An address of exactly `length` characters: a 64-character local part and labels of at most 63. */
 function addressOfLength(length: number): string {
@@ -39,7 +55,67 @@ function addressOfLength(length: number): string {
   return address;
 }
 
-describe('SendEmailPayloadDto', () => {
+/** Addresses `to` accepts. */
+const VALID_TO: [string, string][] = [
+  ['plain address', 'alice@example.com'],
+  ['dots, plus tag, sub-domains', 'a.b+tag@sub.example.co.uk'],
+  ['long TLD', 'x@example.museum'],
+  ['upper case', 'Alice@Example.COM'],
+  ['digits and hyphen in the domain', 'bob@mail-01.example.com'],
+  ['a 64-character local part', `${'a'.repeat(64)}@example.com`],
+  ['exactly 254 characters', addressOfLength(254)],
+  ['an internationalised domain in its xn-- form', 'alice@xn--exmple-cua.com'],
+];
+
+/** Addresses `to` refuses. */
+const INVALID_TO: [string, string][] = [
+  ['no @ at all', 'plain'],
+  ['no local part', '@example.com'],
+  ['no domain', 'alice@'],
+  ['a domain without TLD', 'alice@localhost'],
+  ['a one-letter TLD', 'alice@example.c'],
+  ['an IP literal', 'alice@[127.0.0.1]'],
+  ['a bare IP domain', 'alice@127.0.0.1'],
+  ['a display name', 'Alice <alice@example.com>'],
+  ['a space in the local part', 'alice @example.com'],
+  ['a space in the domain', 'alice@exa mple.com'],
+  ['leading whitespace', ' alice@example.com'],
+  ['trailing whitespace', 'alice@example.com '],
+  ['a tab', 'alice@example.com\tx'],
+  ['a non-ASCII local part', 'ünïcode@example.com'],
+  ['two @', 'alice@@example.com'],
+  ['two addresses', 'alice@example.com,bob@example.com'],
+  ['an empty domain label', 'alice@example..com'],
+  ['a trailing dot in the domain', 'alice@example.com.'],
+  ['a domain label starting with a hyphen', 'alice@-example.com'],
+  ['a leading dot in the local part', '.alice@example.com'],
+  ['consecutive dots in the local part', 'a..b@example.com'],
+  ['a 65-character local part', `${'a'.repeat(65)}@example.com`],
+  ['255 characters', addressOfLength(255)],
+  ['CRLF header injection', 'alice@example.com\r\nBcc: x@example.com'],
+  ['a trailing LF', 'alice@example.com\n'],
+  ['a trailing CR', 'alice@example.com\r'],
+  ['a leading LF', '\nalice@example.com'],
+  ['a Unicode line separator', 'alice@example.com\u2028'],
+  // validator.js alone accepts these four and throws on the fifth (a 500 before).
+  ['a non-ASCII (IDN) domain: use its xn-- form', 'alice@exämple.com'],
+  ['a quoted local part', '"quoted"@example.com'],
+  ['a quoted local part with a space', '"a b"@example.com'],
+  ['a quoted local part with CRLF', '"a\r\nBcc: victim@example.com"@example.com'],
+  ['an ideographic space in the domain', 'alice@exa\u3000mple.com'],
+  ['a lone surrogate', '\ud800'],
+  ['a lone surrogate in an address', 'alice\udc00@example.com'],
+];
+
+describe.each(ENGINES)('SendEmailPayloadDto through %s', (_engine, validate) => {
+  /** The failed rules, by field: `{ to: ['isEmail'], ... }`. */
+  function failures(payload: Record<string, unknown>): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const issue of validate(payload)) (out[issue.field] ??= []).push(issue.constraint);
+    for (const rules of Object.values(out)) rules.sort();
+    return out;
+  }
+
   it('accepts a full payload and a payload with only `to`', () => {
     expect(validate({ to: 'alice@example.com', subject: 'Hello', body: 'Hi there' })).toEqual([]);
     expect(validate({ to: 'alice@example.com' })).toEqual([]);
@@ -72,10 +148,13 @@ describe('SendEmailPayloadDto', () => {
     });
 
     it('names the rule in its message', () => {
-      const [error] = validate({ to: 'plain' });
-      expect(error.constraints).toEqual({
-        isEmail: 'to must be a valid e-mail address (local@domain.tld)',
-      });
+      expect(validate({ to: 'plain' })).toEqual([
+        {
+          field: 'to',
+          constraint: 'isEmail',
+          message: 'to must be a valid e-mail address (local@domain.tld)',
+        },
+      ]);
     });
 
     it('documents the e-mail rule it applies', () => {
@@ -91,61 +170,11 @@ describe('SendEmailPayloadDto', () => {
     });
 
     describe('address table', () => {
-      const valid: [string, string][] = [
-        ['plain address', 'alice@example.com'],
-        ['dots, plus tag, sub-domains', 'a.b+tag@sub.example.co.uk'],
-        ['long TLD', 'x@example.museum'],
-        ['upper case', 'Alice@Example.COM'],
-        ['digits and hyphen in the domain', 'bob@mail-01.example.com'],
-        ['a 64-character local part', `${'a'.repeat(64)}@example.com`],
-        ['exactly 254 characters', addressOfLength(254)],
-        ['an internationalised domain in its xn-- form', 'alice@xn--exmple-cua.com'],
-      ];
-
-      const invalid: [string, string][] = [
-        ['no @ at all', 'plain'],
-        ['no local part', '@example.com'],
-        ['no domain', 'alice@'],
-        ['a domain without TLD', 'alice@localhost'],
-        ['a one-letter TLD', 'alice@example.c'],
-        ['an IP literal', 'alice@[127.0.0.1]'],
-        ['a bare IP domain', 'alice@127.0.0.1'],
-        ['a display name', 'Alice <alice@example.com>'],
-        ['a space in the local part', 'alice @example.com'],
-        ['a space in the domain', 'alice@exa mple.com'],
-        ['leading whitespace', ' alice@example.com'],
-        ['trailing whitespace', 'alice@example.com '],
-        ['a tab', 'alice@example.com\tx'],
-        ['a non-ASCII local part', 'ünïcode@example.com'],
-        ['two @', 'alice@@example.com'],
-        ['two addresses', 'alice@example.com,bob@example.com'],
-        ['an empty domain label', 'alice@example..com'],
-        ['a trailing dot in the domain', 'alice@example.com.'],
-        ['a domain label starting with a hyphen', 'alice@-example.com'],
-        ['a leading dot in the local part', '.alice@example.com'],
-        ['consecutive dots in the local part', 'a..b@example.com'],
-        ['a 65-character local part', `${'a'.repeat(65)}@example.com`],
-        ['255 characters', addressOfLength(255)],
-        ['CRLF header injection', 'alice@example.com\r\nBcc: x@example.com'],
-        ['a trailing LF', 'alice@example.com\n'],
-        ['a trailing CR', 'alice@example.com\r'],
-        ['a leading LF', '\nalice@example.com'],
-        ['a Unicode line separator', 'alice@example.com\u2028'],
-        // validator.js alone accepts these four and throws on the fifth (a 500 before).
-        ['a non-ASCII (IDN) domain: use its xn-- form', 'alice@exämple.com'],
-        ['a quoted local part', '"quoted"@example.com'],
-        ['a quoted local part with a space', '"a b"@example.com'],
-        ['a quoted local part with CRLF', '"a\r\nBcc: victim@example.com"@example.com'],
-        ['an ideographic space in the domain', 'alice@exa\u3000mple.com'],
-        ['a lone surrogate', '\ud800'],
-        ['a lone surrogate in an address', 'alice\udc00@example.com'],
-      ];
-
-      it.each(valid)('accepts %s: %j', (_what, to) => {
+      it.each(VALID_TO)('accepts %s: %j', (_what, to) => {
         expect(validate({ to })).toEqual([]);
       });
 
-      it.each(invalid)('rejects %s: %j', (_what, to) => {
+      it.each(INVALID_TO)('rejects %s: %j', (_what, to) => {
         expect(failures({ to })).toMatchObject({ to: expect.arrayContaining(['isEmail']) });
       });
 
@@ -173,10 +202,13 @@ describe('SendEmailPayloadDto', () => {
       ['a trailing LF', 'Hi\n'],
       ['a leading CR', '\rHi'],
     ])('rejects %s', (_what, subject) => {
-      const errors = validate({ to: 'alice@example.com', subject });
-      expect(errors).toHaveLength(1);
-      expect(errors[0].property).toBe('subject');
-      expect(errors[0].constraints).toEqual({ matches: 'subject must not contain line breaks' });
+      expect(validate({ to: 'alice@example.com', subject })).toEqual([
+        {
+          field: 'subject',
+          constraint: 'matches',
+          message: 'subject must not contain line breaks',
+        },
+      ]);
     });
 
     it('accepts tabs and non-ASCII text', () => {
@@ -252,8 +284,10 @@ describe('SendEmailPayloadDto', () => {
 
     it('names the field in its message', () => {
       const [error] = validate({ to: 'alice@example.com', html: 'h'.repeat(max + 1) });
-      expect(error.constraints).toEqual({
-        maxLength: `html must be shorter than or equal to ${max} characters`,
+      expect(error).toMatchObject({
+        field: 'html',
+        constraint: 'maxLength',
+        message: `html must be shorter than or equal to ${max} characters`,
       });
     });
   });
@@ -277,9 +311,10 @@ describe('SendEmailPayloadDto', () => {
     ])('rejects %s', (_what, reply_to) => {
       const errors = validate({ to: 'alice@example.com', reply_to });
       expect(errors).toHaveLength(1);
-      expect(errors[0].property).toBe('reply_to');
-      expect(errors[0].constraints).toMatchObject({
-        isEmail: 'reply_to must be a valid e-mail address (local@domain.tld)',
+      expect(errors[0]).toMatchObject({
+        field: 'reply_to',
+        constraint: 'isEmail',
+        message: 'reply_to must be a valid e-mail address (local@domain.tld)',
       });
     });
 
@@ -305,12 +340,13 @@ describe('SendEmailPayloadDto', () => {
     it.each(['cc', 'bcc', 'from', 'headers', 'replyTo', 'reply-to', 'text', 'HTML'])(
       'rejects %s',
       (field) => {
-        const errors = validate({ to: 'alice@example.com', [field]: 'x' });
-        expect(errors).toHaveLength(1);
-        expect(errors[0].property).toBe(field);
-        expect(errors[0].constraints).toEqual({
-          whitelistValidation: `property ${field} should not exist`,
-        });
+        expect(validate({ to: 'alice@example.com', [field]: 'x' })).toEqual([
+          {
+            field,
+            constraint: 'whitelistValidation',
+            message: `property ${field} should not exist`,
+          },
+        ]);
       },
     );
 
@@ -331,5 +367,58 @@ describe('SendEmailPayloadDto', () => {
       subject: ['matches'],
       body: ['maxLength'],
     });
+  });
+});
+
+describe('SendEmailPayloadDto: what the API answers (compiled validator, first mode)', () => {
+  it.each(VALID_TO)('accepts %s', (_what, to) => {
+    expect(answer({ to, subject: 'Hello', body: 'Hi' })).toEqual([]);
+  });
+
+  it.each(INVALID_TO)('refuses %s with one message naming to', (_what, to) => {
+    // Too long fails the e-mail rule as well: the length is the message then.
+    const message =
+      to.length > EMAIL_LIMITS.toMaxLength
+        ? `to must be shorter than or equal to ${EMAIL_LIMITS.toMaxLength} characters`
+        : 'to must be a valid e-mail address (local@domain.tld)';
+    expect(answer({ to })).toEqual([{ field: 'to', message }]);
+  });
+
+  it('a missing or null `to` is required, not three rules', () => {
+    expect(answer({})).toEqual([{ field: 'to', message: 'to is required' }]);
+    expect(answer({ to: null })).toEqual([{ field: 'to', message: 'to is required' }]);
+  });
+
+  it('a `to` of the wrong type: its type first', () => {
+    expect(answer({ to: 42 })).toEqual([{ field: 'to', message: 'to must be a string' }]);
+  });
+
+  it('names every invalid field at once, one message each, unknown fields included', () => {
+    expect(
+      answer({
+        to: 'nope',
+        subject: 'a\nb',
+        body: 'b'.repeat(EMAIL_LIMITS.bodyMaxLength + 1),
+        cc: 'x@example.com',
+      }),
+    ).toEqual([
+      { field: 'cc', message: 'property cc should not exist' },
+      { field: 'to', message: 'to must be a valid e-mail address (local@domain.tld)' },
+      { field: 'subject', message: 'subject must not contain line breaks' },
+      {
+        field: 'body',
+        message: `body must be shorter than or equal to ${EMAIL_LIMITS.bodyMaxLength} characters`,
+      },
+    ]);
+  });
+
+  it('each message is one class-validator gives for that field', () => {
+    for (const [, to] of INVALID_TO) {
+      const [issue] = compiler.validate(SendEmailPayloadDto, { to }, 'first');
+      const reference = flattenValidationErrors(
+        validateSync(plainToInstance(SendEmailPayloadDto, { to }), OPTIONS),
+      ).map((i) => i.message);
+      expect(reference).toContain(issue.message);
+    }
   });
 });

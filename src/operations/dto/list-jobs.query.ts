@@ -14,6 +14,9 @@ import { decodeCursor } from '../list-cursor';
 
 export const LIST_LIMIT = { min: 1, max: 500, default: 50 } as const;
 
+/** 1 to 500, digits only (query values arrive as strings). */
+const LIMIT_PATTERN = /^(?:[1-9]\d?|[1-4]\d{2}|500)$/;
+
 function IsListCursor(): PropertyDecorator {
   return ValidateBy({
     name: 'isListCursor',
@@ -56,10 +59,10 @@ export class ListJobsQuery {
   @ApiPropertyOptional({
     example: '50',
     description: `Jobs per page, ${LIST_LIMIT.min}..${LIST_LIMIT.max} (default ${LIST_LIMIT.default}).`,
-    pattern: '^[0-9]{1,3}$',
+    pattern: LIMIT_PATTERN.source,
   })
   @IsOptional()
-  @Matches(/^(?:[1-9]\d{0,1}|[1-4]\d{2}|500)$/, {
+  @Matches(LIMIT_PATTERN, {
     message: `limit must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`,
   })
   readonly limit?: string;
