@@ -107,14 +107,23 @@ export class EventHub implements BeforeApplicationShutdown {
     this.reader?.disconnect();
   }
 
-  private start(): Promise<void> {
-    this.started ??= this.open();
+  /**
+   * Starts the reader if it is not running; rejects when Redis cannot be reached (an
+   * SSE route checks this before it answers 200). A failed start is tried again by
+   * the next caller.
+   */
+  start(): Promise<void> {
+    this.started ??= this.open().catch((error: unknown) => {
+      this.started = undefined;
+      throw error;
+    });
     return this.started;
   }
 
   private async open(): Promise<void> {
     const [newest] = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1);
     this.lastId = newest?.[0] ?? '0-0';
+    if (this.stopping) return;
     this.reader = createRedisConnection(
       this.settings.url,
       `${this.settings.queuePrefix}:events-reader:${process.pid}`,

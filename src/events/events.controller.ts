@@ -1,18 +1,14 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import {
+  ApiErrorResponse,
+  invalidFieldsError,
+  STORE_UNAVAILABLE,
+} from '../common/api-error-response';
 import { invalidFields } from '../common/error-body';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { JobIdPipe } from '../jobs/job-id.pipe';
+import { ApiJobIdParam, INVALID_JOB_ID, JOB_NOT_FOUND } from '../jobs/job-openapi';
 import { JobError, JobErrorCode } from '../queue/job.errors';
 import { JobRepository } from '../queue/job.repository';
 import { ReadLimit } from '../security/security.decorators';
@@ -31,9 +27,13 @@ const STREAM_DESCRIPTION =
 const SSE_EXAMPLE =
   'id: 1795820025123-0\nevent: completed\ndata: {"event":"completed","job_id":"3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11","job_type":"send_email","priority":"high","ts":1795820025.123}\n\n';
 
+const STREAM_RESPONSE = {
+  description: 'The event stream.',
+  content: { 'text/event-stream': { schema: { type: 'string' }, example: SSE_EXAMPLE } },
+};
+
 @ApiTags('events')
-@ApiSecurity('bearer')
-@ApiSecurity('api-key')
+@ApiErrorResponse(503, { ...STORE_UNAVAILABLE, description: 'Redis is unreachable. Retry later.' })
 @Controller()
 export class EventsController {
   constructor(
@@ -49,29 +49,18 @@ export class EventsController {
       `${STREAM_DESCRIPTION} A client reconnecting with Last-Event-ID first gets the events it ` +
       'missed (as far back as the stream holds), then live ones.',
   })
-  @ApiProduces('text/event-stream')
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,
     description: 'Resume after this event id (sent by EventSource on reconnect).',
   })
-  @ApiOkResponse({
-    description: 'The event stream.',
-    content: { 'text/event-stream': { example: SSE_EXAMPLE } },
-  })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'A bad filter or Last-Event-ID.',
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'priority must be one of the following values: high, low',
-      errors: [
-        { field: 'priority', message: 'priority must be one of the following values: high, low' },
-      ],
-      code: 'REQUEST.INVALID',
-    },
-  })
+  @ApiOkResponse(STREAM_RESPONSE)
+  @ApiErrorResponse(
+    400,
+    invalidFieldsError('A bad filter, an unknown parameter or a bad Last-Event-ID.', [
+      { field: 'priority', message: 'priority must be one of the following values: high, low' },
+    ]),
+  )
   async events(
     @Query() query: EventsQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -82,6 +71,8 @@ export class EventsController {
         { field: 'Last-Event-ID', message: 'Last-Event-ID must be an event id (<ms>-<seq>)' },
       ]);
     }
+    // Before answering 200: a Redis that cannot be reached is a 503, not an empty stream.
+    await this.hub.start();
     const jobId = query.job_id?.toLowerCase();
     const filter = (e: JobEvent): boolean =>
       (!query.job_type || e.job_type === query.job_type) &&
@@ -99,32 +90,10 @@ export class EventsController {
       'First an event `snapshot` with the job object as GET /jobs/{job_id} returns it, then the ' +
       "job's events as they happen; the server closes the stream after completed, failed or cancelled.",
   })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({
-    description: 'The event stream.',
-    content: { 'text/event-stream': { example: SSE_EXAMPLE } },
-  })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'The id is not a UUID.',
-    example: {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'job_id must be a UUID',
-      errors: [{ field: 'job_id', message: 'job_id must be a UUID' }],
-      code: 'REQUEST.INVALID',
-    },
-  })
-  @ApiNotFoundResponse({
-    type: ErrorResponseDto,
-    description: 'No such job.',
-    example: {
-      statusCode: 404,
-      error: 'Not Found',
-      message: 'job 3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11 not found',
-      code: 'JOB.NOT_FOUND',
-    },
-  })
+  @ApiJobIdParam()
+  @ApiOkResponse(STREAM_RESPONSE)
+  @ApiErrorResponse(400, INVALID_JOB_ID)
+  @ApiErrorResponse(404, JOB_NOT_FOUND)
   async jobEvents(
     @Param('job_id', JobIdPipe) jobId: string,
     @Res() reply: FastifyReply,
@@ -132,6 +101,7 @@ export class EventsController {
     if (!(await this.repository.find(jobId))) {
       throw new JobError(JobErrorCode.NotFound, `job ${jobId} not found`);
     }
+    await this.hub.start();
     const sse = new SseResponse(reply, (e) => e.job_id === jobId);
     const stream = new JobEventStream(sse, jobId);
     sse.onClose = await this.hub.subscribe(stream);

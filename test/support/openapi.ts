@@ -127,6 +127,11 @@ export class ResponseValidator {
     return this.responseOf(operation, status)?.content?.['application/json']?.schema;
   }
 
+  /** The media types one documented response declares. */
+  mediaTypesOf(operation: OperationKey, status: number): string[] {
+    return Object.keys(this.responseOf(operation, status)?.content ?? {});
+  }
+
   /** The headers the document says one response carries (lower case). */
   headersOf(operation: OperationKey, status: number): string[] {
     return Object.keys(this.responseOf(operation, status)?.headers ?? {}).map((name) =>

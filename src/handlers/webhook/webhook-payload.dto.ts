@@ -181,15 +181,15 @@ export class WebhookPayloadDto {
   readonly headers?: Record<string, string>;
 
   @ApiPropertyOptional({
-    // Any JSON value: OpenAPI 3.0 has no "any" type keyword, so every kind is listed.
+    // Any JSON value: OpenAPI 3.0 has no "any" type keyword, so every kind is listed
+    // (null through the object kind: 3.0 marks null with `nullable` beside a type).
     oneOf: [
-      { type: 'object' },
+      { type: 'object', nullable: true },
       { type: 'array', items: {} },
       { type: 'string' },
       { type: 'number' },
       { type: 'boolean' },
     ],
-    nullable: true,
     example: { event: 'order.paid', order_id: 1234 },
     description:
       `Any JSON value, sent as the request body with Content-Type: application/json ` +
