@@ -558,7 +558,7 @@ describe('OpenAPI document', () => {
       const controller = new AbortController();
       const res = await fetch(`${apis.open!.baseUrl}${path}`, { signal: controller.signal });
       const reader = res.body!.getReader();
-      const { value } = await reader.read();
+      const { value } = (await reader.read()) as { value?: Uint8Array };
       controller.abort();
       return { status: res.status, headers: res.headers, body: new TextDecoder().decode(value) };
     },
