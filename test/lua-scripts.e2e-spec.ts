@@ -104,6 +104,7 @@ describe('Lua scripts', () => {
           retryCount: 0,
           priority: 'high',
           readySinceMs: expect.any(Number),
+          startDelayMs: 0,
         },
       ]);
       expect(await redis.llen(k.high)).toBe(0);
@@ -135,6 +136,36 @@ describe('Lua scripts', () => {
       await redis.del(k.wake);
       await repo.claim(1, 30_000, 'w:2');
       expect(await redis.zcard(k.wake)).toBe(0);
+    });
+
+    it('a rate-limited type: evenly spaced start slots within the horizon, the rest left in order', async () => {
+      const throttle = {
+        type: 'send_email',
+        limit: 10,
+        windowMs: 1000,
+        toleranceMs: 0,
+        horizonMs: 450,
+      };
+      const ids = await submit('high', 8);
+      const first = await repo.claim(10, 30_000, 'w:1', throttle);
+      // One start every 100 ms: the slots of the next 450 ms.
+      expect(first.jobs.map((j) => j.id)).toEqual(ids.slice(0, 5));
+      expect(first.jobs.map((j) => j.startDelayMs)).toEqual([0, 100, 200, 300, 400]);
+      // The next slot (500 ms) is past the horizon: look again when half of it is free.
+      expect(first.throttledForMs).toBeGreaterThan(250);
+      expect(first.throttledForMs).toBeLessThanOrEqual(275);
+      // Nothing was popped beyond what was claimed: the rest keep their order.
+      expect(await redis.lrange(k.high, 0, -1)).toEqual(ids.slice(5).reverse());
+      const picked = await Promise.all(
+        first.jobs.map(async (j) => Number(await redis.hget(k.hash(j.id), 'picked_ts'))),
+      );
+      picked.slice(1).forEach((t, i) => expect(t - picked[i]).toBeCloseTo(0.1, 2));
+      // Another worker claiming at once gets no slot, and the same advice.
+      const second = await repo.claim(10, 30_000, 'w:2', throttle);
+      expect(second.jobs).toEqual([]);
+      expect(second.throttledForMs).toBeGreaterThan(200);
+      // Without the rate limit (another job type), claims are not held back.
+      expect((await repo.claim(10, 30_000, 'w:3')).jobs).toHaveLength(3);
     });
 
     it('skips an id whose hash is gone', async () => {

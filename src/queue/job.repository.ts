@@ -178,10 +178,11 @@ export class JobRepository {
         throttle?.limit ?? 0,
         throttle?.windowMs ?? 0,
         throttle?.toleranceMs ?? 0,
+        throttle?.horizonMs ?? 0,
       ],
     )) as (string | number)[];
     const jobs: ClaimedJob[] = [];
-    for (let i = 2; i < reply.length; i += 7) {
+    for (let i = 2; i < reply.length; i += 8) {
       const id = String(reply[i]);
       const payload = parsePayload(String(reply[i + 3]));
       jobs.push({
@@ -193,6 +194,7 @@ export class JobRepository {
         retryCount: Number(reply[i + 4]),
         priority: reply[i + 5] as Priority,
         readySinceMs: Math.round(Number(reply[i + 6]) * 1000),
+        startDelayMs: Number(reply[i + 7]),
       });
     }
     const nextDue = Number(reply[0]);

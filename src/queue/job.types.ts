@@ -51,6 +51,8 @@ export interface ClaimedJob {
   priority: Priority;
   /** Epoch ms the attempt became due: its created time, run_at or retry time. */
   readySinceMs: number;
+  /** Wait this long before starting the attempt: its reserved slot under a send rate (else 0). */
+  startDelayMs: number;
 }
 
 export interface Lease {
@@ -90,4 +92,6 @@ export interface ClaimThrottle {
   windowMs: number;
   /** How early a start may come after a late one (GCRA tolerance), ms. */
   toleranceMs: number;
+  /** How far ahead one claim reserves start slots, ms. */
+  horizonMs: number;
 }

@@ -25,6 +25,9 @@ export function emailThrottle(limitPerS: number): ClaimThrottle {
     limit: limitPerS,
     windowMs: EMAIL_RATE_PERIOD_MS,
     toleranceMs: Math.min(interval / 2, 15),
+    // One claim reserves the next half second's slots: a worker held back by the rate
+    // looks again a few times a second, not once per slot.
+    horizonMs: 500,
   };
 }
 

@@ -274,6 +274,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async process(job: ClaimedJob, entry: ActiveJob): Promise<void> {
+    // A rate-limited job starts at its reserved slot (the lease and slot are held meanwhile).
+    if (job.startDelayMs > 0) await sleep(job.startDelayMs);
     this.events.emit('attempt', job);
     const startedAt = performance.now();
     const outcome = await this.attempt(job, entry);
