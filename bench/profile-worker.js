@@ -56,9 +56,13 @@ function summarize(profile, fromUs, toUs) {
   let t = profile.startTime;
   let busy = 0;
   let idle = 0;
+  let first = Infinity;
+  let last = -Infinity;
   profile.samples.forEach((id, i) => {
     t += profile.timeDeltas[i];
     if (t < fromUs || t > toUs) return;
+    first = Math.min(first, t);
+    last = Math.max(last, t);
     const { callFrame } = nodes.get(id);
     if (callFrame.functionName === '(idle)') {
       idle += 1;
@@ -71,7 +75,14 @@ function summarize(profile, fromUs, toUs) {
     byOrigin.set(from, (byOrigin.get(from) ?? 0) + 1);
   });
   const ranked = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]);
-  return { busy, idle, frames: ranked(byFrame), origins: ranked(byOrigin) };
+  return {
+    busy,
+    idle,
+    /** The samples' own span: close to the drain's when both clocks agree. */
+    sampledMs: (last - first) / 1000,
+    frames: ranked(byFrame),
+    origins: ranked(byOrigin),
+  };
 }
 
 async function profileOne(kind) {
@@ -115,7 +126,8 @@ function report(r) {
     `### ${label}`,
     '',
     `${Math.round(r.drained.rate).toLocaleString('en-US')} jobs/s while profiled; worker CPU ${perJob.toFixed(1)} µs per job (user + system, from /proc, profiler included); ` +
-      `${r.busy.toLocaleString('en-US')} busy and ${r.idle.toLocaleString('en-US')} idle samples of ${INTERVAL_US} µs in the drain.`,
+      `${r.busy.toLocaleString('en-US')} busy and ${r.idle.toLocaleString('en-US')} idle samples (asked: one per ${INTERVAL_US} µs) ` +
+      `spanning ${Math.round(r.sampledMs)} ms of the ${Math.round(Number(r.drained.end - r.drained.start) / 1e6)} ms drain.`,
     '',
     '| Code origin | Self time | µs per job |',
     '|---|---:|---:|',
