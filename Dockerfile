@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
+# Node.js 24 LTS (maintained until April 2028), the line CI tests besides the machine's
+# own; `-slim` is Debian without build tools, enough since no dependency compiles.
+ARG NODE_IMAGE=node:24-slim
 
 # --- build: all dependencies, compile TypeScript to dist/ (Lua scripts and the dashboard included) ---
-FROM node:20-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +16,7 @@ COPY scripts/cleanup.js scripts/cleanup.d.ts ./scripts/
 RUN npm run build
 
 # --- runtime: production dependencies and dist/ only, unprivileged user ---
-FROM node:20-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -8,6 +8,36 @@ install_dependencies() {
   fi
 }
 
+# What the build reads. A change to any of these files, or a file added, renamed or
+# removed under src/ (which changes its folder's mtime), makes dist/ stale.
+BUILD_INPUTS=(src package.json package-lock.json tsconfig.json tsconfig.build.json nest-cli.json)
+# Written into dist/ after a successful build, with the mtime of the build's start: a
+# source saved while the build ran is newer than it, so the next run builds again.
+BUILD_STAMP=dist/.build-stamp
+
+# Builds dist/ and stamps it.
+build() {
+  echo "==> Building"
+  local started=.build-started
+  rm -f "$started"
+  : >"$started"
+  if ! npm run -s build; then
+    rm -f "$started"
+    return 1
+  fi
+  mv "$started" "$BUILD_STAMP" # nest build empties dist/ first: the stamp goes in after
+}
+
+# Builds only when a build input changed since the last stamped build (or there is none).
+build_if_stale() {
+  if [ -f "$BUILD_STAMP" ] &&
+    [ -z "$(find "${BUILD_INPUTS[@]}" -newer "$BUILD_STAMP" -print -quit 2>/dev/null)" ]; then
+    echo "==> dist/ is up to date with the sources: not rebuilding"
+    return 0
+  fi
+  build
+}
+
 redis_missing_help() {
   cat >&2 <<'HELP'
 No Redis answers, and there is no `redis-server` on the PATH to start one.

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The README's run command: install, build, make sure a Redis is reachable, then
-# start the API with an in-process worker. Ctrl-C stops it cleanly.
+# The README's run command: install, build (only when a source changed since the last
+# build), make sure a Redis is reachable, then start the API with an in-process
+# worker. Ctrl-C stops it cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 install_dependencies
-echo "==> Building"
-npm run -s build
+build_if_stale
 
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 if node scripts/redis-ping.js "$REDIS_URL"; then

@@ -9,8 +9,7 @@ install_dependencies
 echo "==> Type-check and lint"
 npm run -s typecheck
 npm run -s lint
-echo "==> Building"
-npm run -s build
+build
 
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 if ! node scripts/redis-ping.js "$TEST_REDIS_URL"; then

@@ -15,6 +15,8 @@ const {
 const target = new URL(url);
 const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const headers =
+  method === 'GET' ? {} : { 'content-type': 'application/json', 'content-length': payload.length };
 
 const latencies = [];
 let completed = 0;
@@ -32,7 +34,7 @@ function once() {
         port: target.port,
         path: target.pathname,
         method,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        headers,
       },
       (res) => {
         res.resume();
@@ -51,7 +53,8 @@ function once() {
       if (measuring) errors += 1;
       resolve();
     });
-    req.end(payload);
+    if (method === 'GET') req.end();
+    else req.end(payload);
   });
 }
 

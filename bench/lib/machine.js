@@ -22,6 +22,7 @@ function versions() {
     node: process.version,
     bullmq: pkg('bullmq'),
     ioredis: pkg('ioredis'),
+    nest: pkg('@nestjs/core'),
     service: require(join(ROOT, 'package.json')).version,
   };
 }

@@ -54,35 +54,24 @@ function jobq(redisUrl, name, extraEnv = {}) {
       QUEUE_PREFIX: prefix,
       WORKER_ENABLED: 'false',
       LOG_LEVEL: 'log',
-      // One client sends everything: the per-client limit (600/min by default) is off.
+      // One client sends everything: the per-client limits are off unless a
+      // measurement turns them on (see LIMITER_ON in bench/run.js).
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_READS_PER_MINUTE: '0',
     },
+    /** Submits n jobs in one call; returns their ids. */
     async add(n = 1) {
-      await repo.submit(newJobs(n));
+      const jobs = newJobs(n);
+      await repo.submit(jobs);
+      return jobs.map((job) => job.id);
     },
-    /** Fills the queue while workers cannot see it (the ready list is renamed away). */
-    async prefillPaused(n) {
-      for (let done = 0; done < n; done += 1000)
-        await repo.submit(newJobs(Math.min(1000, n - done)));
-      await client.rename(keys.high, `${keys.high}:paused`);
-      await client.del(keys.wake);
-    },
-    async resume() {
-      await client.multi().rename(`${keys.high}:paused`, keys.high).zadd(keys.wake, 0, 'w').exec();
-    },
-    async remaining() {
-      const [[, a], [, b], [, c], [, d]] = await client
-        .pipeline()
-        .llen(keys.high)
-        .llen(keys.low)
-        .zcard(keys.inflight)
-        .zcard(keys.delayed)
-        .exec();
-      return a + b + c + d;
-    },
-    startWorker(concurrency) {
+    /** Keys that exist while any job is waiting, running or due for a retry. */
+    pendingKeys: [keys.high, keys.low, keys.inflight, keys.delayed],
+    /** The job's hash, which the status route reads. */
+    hashKey: (id) => keys.hash(id),
+    startWorker(concurrency, nodeArgs = []) {
       return startNode(
-        [join(ROOT, 'dist', 'worker.js')],
+        [...nodeArgs, join(ROOT, 'dist', 'worker.js')],
         workerEnv(concurrency),
         /Worker .* started/,
       );
@@ -131,20 +120,10 @@ function bullmq(redisUrl, name, { keepCompleted = false } = {}) {
           Array.from({ length: n }, () => ({ name: 'send_email', data: PAYLOAD, opts })),
         );
     },
-    async prefillPaused(n) {
-      await queue.pause();
-      for (let done = 0; done < n; done += 1000) await this.add(Math.min(1000, n - done));
-    },
-    async resume() {
-      await queue.resume();
-    },
-    async remaining() {
-      const counts = await queue.getJobCounts('wait', 'paused', 'active', 'prioritized', 'delayed');
-      return Object.values(counts).reduce((a, b) => a + b, 0);
-    },
-    startWorker(concurrency) {
+    pendingKeys: ['wait', 'paused', 'active', 'prioritized', 'delayed'].map((k) => queue.keys[k]),
+    startWorker(concurrency, nodeArgs = []) {
       return startNode(
-        [join(__dirname, '..', 'bullmq-worker.js')],
+        [...nodeArgs, join(__dirname, '..', 'bullmq-worker.js')],
         { REDIS_URL: redisUrl, BULL_QUEUE: queueName, CONCURRENCY: String(concurrency) },
         /bullmq worker ready/,
       );
