@@ -75,10 +75,11 @@ export function recipientOf(payload: unknown): string | undefined {
  * entry. Up to 27 characters cost no more than 22 (the same 32-byte allocation).
  * lua/includes/indexMember.lua builds the same.
  */
-export function indexMember(jobId: string, recipient: string | undefined): string {
+export function indexMember(jobId: string, recipient: string | RecipientKey | undefined): string {
   const compact = compactId(jobId);
   if (recipient === undefined) return compact;
-  const { bucket, fingerprint } = recipientKey(recipient);
+  const { bucket, fingerprint } =
+    typeof recipient === 'string' ? recipientKey(recipient) : recipient;
   return compact + SORTED[bucket >>> 6] + SORTED[bucket & 63] + fingerprint;
 }
 

@@ -119,8 +119,8 @@ export class JobRepository {
     const k = this.keys;
     const keys = [k.wake, k.delayed, k.index('unfinished'), k.events, ...extraKeys];
     for (const job of jobs) {
-      const member = indexMember(job.id, job.recipient);
       const recipient = job.recipient ? recipientKey(job.recipient) : undefined;
+      const member = indexMember(job.id, recipient);
       keys.push(
         k.hash(job.id),
         k.queue(job.priority),

@@ -3,7 +3,14 @@ import { validateSync } from 'class-validator';
 import { flattenValidationErrors } from '../../common/validation/class-validator-errors';
 import type { FieldIssue } from '../../common/validation/field-error';
 import { jobCompiler } from '../../common/validation/test-compiler';
-import { EMAIL_LIMITS, EMAIL_RULE, SendEmailPayloadDto } from './send-email-payload.dto';
+import fc from 'fast-check';
+import { isEmail } from 'class-validator';
+import {
+  EMAIL_LIMITS,
+  EMAIL_RULE,
+  isPlainAddress,
+  SendEmailPayloadDto,
+} from './send-email-payload.dto';
 
 /** The options the class-validator reference runs with (whitelist, forbidNonWhitelisted...). */
 const OPTIONS = {
@@ -420,5 +427,38 @@ describe('SendEmailPayloadDto: what the API answers (compiled validator, first m
       ).map((i) => i.message);
       expect(reference).toContain(issue.message);
     }
+  });
+});
+
+describe('the fast address check', () => {
+  const atomChars = "abcxyzABZ0189!#$%&'*+/=?^_`{|}~-";
+  const labelChars = 'abzAZ09-';
+  const pick = (chars: string, min: number, max: number) =>
+    fc
+      .array(fc.constantFrom(...chars.split('')), { minLength: min, maxLength: max })
+      .map((a) => a.join(''));
+  // Near-valid addresses: the shapes the fast check is about, with the edge cases in
+  // reach (hyphens at label edges, long parts, dots, digits in the TLD).
+  const address = fc
+    .tuple(
+      fc.array(pick(atomChars, 0, 20), { minLength: 1, maxLength: 4 }),
+      fc.array(pick(labelChars, 0, 64), { minLength: 1, maxLength: 4 }),
+      pick('abzAZ09-', 0, 8),
+    )
+    .map(([atoms, labels, tld]) => `${atoms.join('.')}@${[...labels, tld].join('.')}`);
+
+  it('accepts only what validator.js accepts with the same rule', () => {
+    fc.assert(
+      fc.property(address, (value) => {
+        // isAcceptedEmail refuses longer values before it looks further.
+        if (value.length > EMAIL_LIMITS.toMaxLength || !isPlainAddress(value)) return true;
+        return isEmail(value, { ...EMAIL_RULE });
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('takes the common addresses', () => {
+    for (const [, value] of VALID_TO.slice(0, 6)) expect(isPlainAddress(value)).toBe(true);
   });
 });

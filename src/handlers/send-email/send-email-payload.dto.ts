@@ -41,12 +41,29 @@ export const EMAIL_RULE = {
 export function isAcceptedEmail(value: unknown): boolean {
   if (typeof value !== 'string' || value.length > EMAIL_LIMITS.toMaxLength) return false;
   if (!/^[\x21-\x7e]+$/.test(value) || value.includes('"')) return false;
+  if (isPlainAddress(value)) return true;
   try {
     // A copy: validator.js writes its defaults into the options object it is given.
     return isEmail(value, { ...EMAIL_RULE });
   } catch {
     return false;
   }
+}
+
+/**
+ * The common shape of an address, checked with one regular expression: dot-separated
+ * atoms of the characters RFC 5322 allows unquoted (at most 64 in all), then
+ * hostname labels (letters, digits, inner hyphens, at most 63 each) ending in an
+ * alphabetic top-level label. Everything it matches, validator.js's isEmail with
+ * EMAIL_RULE accepts too (a property test checks it); anything else goes to
+ * isEmail, so the rule stays validator.js's while the common case costs well under
+ * a microsecond instead of ~9.
+ */
+const PLAIN_ADDRESS =
+  /^(?=[^@]{1,64}@)[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export function isPlainAddress(value: string): boolean {
+  return PLAIN_ADDRESS.test(value);
 }
 
 function IsAcceptedEmail(options?: ValidationOptions): PropertyDecorator {
