@@ -241,7 +241,7 @@ async function verifyRedis(redis, accepted) {
     );
   }
   // What a submit may create (src/queue/job-keys.ts); with no worker, nothing else.
-  const created = ['queue:high', 'queue:low', 'wake', 'delayed', 'index:unfinished', 'events'];
+  const created = ['queue:high', 'queue:low', 'wake', 'delayed', 'index:all', 'events'];
   const others = keys.filter(
     (k) =>
       !k.startsWith(hashPrefix) &&
@@ -277,7 +277,7 @@ async function verifyRedis(redis, accepted) {
 }
 
 /**
- * Each accepted job has exactly one entry in the unfinished index and, when its payload
+ * Each accepted job has exactly one entry in the all-jobs index and, when its payload
  * has a recipient, one in that recipient's bucket of the recipient index
  * (src/queue/index-members.ts); a refused request added none.
  */
@@ -312,8 +312,8 @@ async function verifyIndexes(redis, keys, ids) {
   }
   return [
     ...compareEntries(
-      'unfinished index',
-      await redis.zrange(`${PREFIX}:index:unfinished`, 0, -1),
+      'all-jobs index',
+      await redis.zrange(`${PREFIX}:index:all`, 0, -1),
       wantUnfinished,
     ),
     ...compareEntries('recipient index', recipients, wantRecipients),

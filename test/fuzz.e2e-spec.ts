@@ -98,7 +98,7 @@ describe('fuzzing the HTTP API', () => {
     }
     const hashes = new Set(ids.map((id) => `${prefix}:hash:${id}`));
     const structural = new Set(
-      ['queue:high', 'queue:low', 'wake', 'delayed', 'index:unfinished', 'events'].map(
+      ['queue:high', 'queue:low', 'wake', 'delayed', 'index:all', 'events'].map(
         (k) => `${prefix}:${k}`,
       ),
     );

@@ -488,7 +488,7 @@ describe('operations', () => {
       for (const id of done) expect((await client.status(id)).status).toBe(404);
       expect((await client.list({ status: 'completed' })).body.jobs).toEqual([]);
       expect((await client.list({ to: 'purge@example.com' })).body.jobs).toEqual([]);
-      expect(await redis.zcard(`${prefix}:index:completed`)).toBe(0);
+      expect(await redis.zcard(`${prefix}:index:all`)).toBe(1); // the cancelled job
       expect((await client.status(cancelled)).body.status).toBe('cancelled');
 
       for (const bad of [{ status: 'pending' }, {}, { status: 'failed', older_than_s: -1 }]) {

@@ -27,19 +27,22 @@ export class BulkOperations {
 
   /** Deletes `state` jobs that finished at or before `now - olderThanS`; returns how many. */
   async purge(state: FinishedState, olderThanS: number): Promise<number> {
-    const key = this.repository.keys.index(state);
+    // Completed jobs are found in the all-jobs index; the script checks each one's state.
+    const index = state === 'completed' ? 'all' : state;
+    const key = this.repository.keys.index(index);
+    const allKey = this.repository.keys.index('all');
     const [seconds, micros] = await this.redis.time();
     // A job that finished before the cutoff was created before it too.
     const cutoffMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - olderThanS * 1000;
     let deleted = 0;
     let cursor: IndexPosition | undefined;
     for (;;) {
-      const [read] = await readIndexes(this.redis, [key], CHUNK, cursor, {
+      const read = await readIndexes(this.redis, key, CHUNK, cursor, {
         direction: 'asc',
         maxScore: cutoffMs,
       });
       if (read.entries.length > 0) {
-        const keys = [key];
+        const keys = [allKey, key];
         const args: (string | number)[] = [state, cutoffMs];
         for (const { member } of read.entries) {
           const { jobId, recipient } = parseIndexMember(member);
@@ -67,7 +70,7 @@ export class BulkOperations {
     let retried = 0;
     let cursor: IndexPosition | undefined;
     while (retried < max) {
-      const [read] = await readIndexes(this.redis, [key], Math.min(CHUNK, max - retried), cursor, {
+      const read = await readIndexes(this.redis, key, Math.min(CHUNK, max - retried), cursor, {
         direction: 'asc',
         maxScore: Number.MAX_SAFE_INTEGER,
       });

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { JobScripts } from './job-scripts';
 
-/** A place in a listing index: created ms and compact id. */
+/** A place in a listing index: created ms and member (compact id first). */
 export interface IndexPosition {
   score: number;
   member: string;
@@ -23,49 +23,47 @@ export interface IndexRead {
 }
 
 /**
- * Reads the next `count` entries of each of `keys` after `cursor` in one atomic
+ * Reads the next `count` entries of a listing index after `cursor` in one atomic
  * step (lua/indexPage.lua), in listing order (`desc`) or oldest first up to
  * `maxScore` (`asc`).
  */
 export async function readIndexes(
   redis: Redis,
-  keys: readonly string[],
+  key: string,
   count: number,
   cursor: IndexPosition | undefined,
   order: { direction: 'desc' } | { direction: 'asc'; maxScore: number },
-): Promise<IndexRead[]> {
+): Promise<IndexRead> {
   const asc = order.direction === 'asc';
-  const reply = (await JobScripts.on(redis).run('indexPage', keys, [
-    count,
-    cursor ? cursor.score : '',
-    cursor ? cursor.member : '',
-    order.direction,
-    asc ? order.maxScore : '',
-  ])) as (string | number)[];
-  const reads: IndexRead[] = [];
-  let i = 0;
-  for (let k = 0; k < keys.length; k++) {
-    const mode = Number(reply[i]);
-    const n = Number(reply[i + 1]);
-    i += 2;
-    const ties: IndexPosition[] = [];
-    const rest: IndexPosition[] = [];
-    let read = 0; // entries of the page proper (not the cursor's ties)
-    let pastBound = false;
-    for (let j = 0; j < n; j++, i += 2) {
-      const entry = { member: String(reply[i]), score: Number(reply[i + 1]) };
-      if (mode === 1 && cursor && entry.score === cursor.score) {
-        const past = asc ? entry.member > cursor.member : entry.member < cursor.member;
-        if (past) ties.push(entry);
-        continue;
-      }
-      read += 1;
-      if (asc && entry.score > (order as { maxScore: number }).maxScore) pastBound = true;
-      else rest.push(entry);
+  const reply = (await JobScripts.on(redis).run(
+    'indexPage',
+    [key],
+    [
+      count,
+      cursor ? cursor.score : '',
+      cursor ? cursor.member : '',
+      order.direction,
+      asc ? order.maxScore : '',
+    ],
+  )) as (string | number)[];
+  const mode = Number(reply[0]);
+  const n = Number(reply[1]);
+  const ties: IndexPosition[] = [];
+  const rest: IndexPosition[] = [];
+  let read = 0; // entries of the page proper (not the cursor's ties)
+  let pastBound = false;
+  for (let j = 0, i = 2; j < n; j++, i += 2) {
+    const entry = { member: String(reply[i]), score: Number(reply[i + 1]) };
+    if (mode === 1 && cursor && entry.score === cursor.score) {
+      const past = asc ? entry.member > cursor.member : entry.member < cursor.member;
+      if (past) ties.push(entry);
+      continue;
     }
-    // Ties come back ascending; in listing order they run the other way.
-    if (!asc) ties.reverse();
-    reads.push({ entries: [...ties, ...rest], more: read >= count && !pastBound });
+    read += 1;
+    if (asc && entry.score > (order as { maxScore: number }).maxScore) pastBound = true;
+    else rest.push(entry);
   }
-  return reads;
+  // Ties come back ascending; in listing order they run the other way.
+  if (!asc) ties.reverse();
+  return { entries: [...ties, ...rest], more: read >= count && !pastBound };
 }

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { jobsConfig } from '../config/configuration';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { parseIndexMember } from './index-members';
-import { FinishedState } from './job-keys';
+import { LISTING_INDEXES, ListingIndex } from './job-keys';
 import { JobRepository } from './job.repository';
 import { IndexPosition, readIndexes } from './index-scan';
 
@@ -20,15 +20,16 @@ export interface UpkeepResult {
 
 /**
  * Finished jobs expire by Redis TTL (their retention); their index entries are
- * removed here. A state index is walked oldest first, a chunk at a time, but only
- * up to `now - retention` by created time: a job created later cannot have
- * expired yet. An expired job's member also names its recipient-index entry, which
- * goes with it. Listing never shows an expired job either way (it reads the
- * hashes); this keeps counts exact and memory bounded.
+ * removed here. Each listing index is walked oldest first, a chunk at a time, but
+ * only up to `now - retention` by created time (the shortest retention that
+ * applies to it): a job created later cannot have expired yet. An expired job's
+ * member also names its recipient-index entry, which goes with it. Listing never
+ * shows an expired job either way (it reads the hashes); this keeps counts exact
+ * and memory bounded.
  */
 @Injectable()
 export class IndexUpkeep {
-  private readonly cursors = new Map<FinishedState, IndexPosition | undefined>();
+  private readonly cursors = new Map<ListingIndex, IndexPosition | undefined>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -36,12 +37,12 @@ export class IndexUpkeep {
     @Inject(jobsConfig.KEY) private readonly jobs: ConfigType<typeof jobsConfig>,
   ) {}
 
-  /** Sweeps every finished state's index, at most `budget` entries each. */
+  /** Sweeps every listing index, at most `budget` entries each. */
   async run(budget: number): Promise<UpkeepResult> {
     let removed = 0;
     let more = false;
-    for (const state of ['completed', 'failed', 'cancelled'] as const) {
-      const swept = await this.sweepState(state, budget);
+    for (const index of LISTING_INDEXES) {
+      const swept = await this.sweep(index, budget);
       removed += swept.removed;
       more ||= swept.more;
     }
@@ -49,45 +50,55 @@ export class IndexUpkeep {
     return { removed, more };
   }
 
-  /** Index entries of `state` whose job has expired, oldest first. */
-  async sweepState(state: FinishedState, budget: number): Promise<UpkeepResult> {
-    const retentionS =
-      state === 'completed' ? this.jobs.retention.completedS : this.jobs.retention.failedS;
+  /** Seconds the jobs of an index are kept once finished; 0 when none of them expire. */
+  private retentionS(index: ListingIndex): number {
+    const { completedS, failedS } = this.jobs.retention;
+    if (index !== 'all') return failedS; // failed and cancelled jobs
+    const expiring = [completedS, failedS].filter((s) => s > 0);
+    return expiring.length > 0 ? Math.min(...expiring) : 0;
+  }
+
+  /** Entries of `index` whose job has expired, oldest first. */
+  async sweep(index: ListingIndex, budget: number): Promise<UpkeepResult> {
+    const retentionS = this.retentionS(index);
     if (retentionS === 0) return { removed: 0, more: false };
-    const key = this.repository.keys.index(state);
     const maxScore = Date.now() - retentionS * 1000;
     let removed = 0;
     for (let checked = 0; checked < budget;) {
-      const [read] = await readIndexes(this.redis, [key], CHUNK, this.cursors.get(state), {
-        direction: 'asc',
-        maxScore,
-      });
+      const read = await readIndexes(
+        this.redis,
+        this.repository.keys.index(index),
+        CHUNK,
+        this.cursors.get(index),
+        { direction: 'asc', maxScore },
+      );
       checked += read.entries.length;
-      removed += await this.removeExpired(key, read.entries);
+      removed += await this.removeExpired(read.entries);
       const last = read.entries[read.entries.length - 1];
       if (!read.more || !last) {
-        this.cursors.set(state, undefined); // start over next time
+        this.cursors.set(index, undefined); // start over next time
         return { removed, more: false };
       }
-      this.cursors.set(state, last);
+      this.cursors.set(index, last);
     }
     return { removed, more: true };
   }
 
-  private async removeExpired(key: string, entries: IndexPosition[]): Promise<number> {
+  private async removeExpired(entries: IndexPosition[]): Promise<number> {
     if (entries.length === 0) return 0;
+    const k = this.repository.keys;
     const parsed = entries.map((e) => ({ member: e.member, ...parseIndexMember(e.member) }));
     const exists = this.redis.pipeline();
-    for (const { jobId } of parsed) exists.exists(this.repository.keys.hash(jobId ?? ''));
+    for (const { jobId } of parsed) exists.exists(k.hash(jobId ?? ''));
     const alive = ((await exists.exec()) ?? []).map(([error, n]) => !error && Number(n) === 1);
     const dead = parsed.filter((_, i) => !alive[i]);
     if (dead.length === 0) return 0;
     // Each removal is idempotent and the job is gone: no script needed to keep them together.
-    const remove = this.redis.pipeline().zrem(key, ...dead.map((d) => d.member));
+    const members = dead.map((d) => d.member);
+    const remove = this.redis.pipeline();
+    for (const index of LISTING_INDEXES) remove.zrem(k.index(index), ...members);
     for (const { recipient } of dead) {
-      if (recipient) {
-        remove.lrem(this.repository.keys.recipientBucket(recipient.bucket), -1, recipient.entry);
-      }
+      if (recipient) remove.lrem(k.recipientBucket(recipient.bucket), -1, recipient.entry);
     }
     await remove.exec();
     return dead.length;

@@ -11,8 +11,9 @@
  *   <prefix>:delayed          ZSET    ids waiting for their run_at or a retry, scored by due time (ms)
  *   <prefix>:inflight         ZSET    claimed ids, scored by lease deadline (ms)
  *   <prefix>:wake             ZSET    wake-up signal idle workers block on (BZPOPMIN)
- *   <prefix>:index:<state>    ZSET    listing index: `unfinished` (pending + processing), `completed`,
- *                                     `failed`, `cancelled`; compact ids scored by created time (ms)
+ *   <prefix>:index:all        ZSET    listing index of every job (compact id, then its recipient
+ *                                     bucket), scored by created time (ms)
+ *   <prefix>:index:<state>    ZSET    the same, for the rare states only: `failed`, `cancelled`
  *   <prefix>:index:to:<n>     LIST    recipient index, 1,024 buckets by a hash of the address:
  *                                     entries "<3-char fingerprint><compact id>", newest first
  *   <prefix>:events           STREAM  job events (submitted, processing, completed, ...), capped
@@ -28,10 +29,14 @@
 export const PRIORITIES = ['high', 'low'] as const; // claim order: strict priority
 export type Priority = (typeof PRIORITIES)[number];
 
-/** States that have a listing index of their own (processing jobs are in `unfinished`). */
-export const INDEXED_STATES = ['unfinished', 'completed', 'failed', 'cancelled'] as const;
-export type IndexedState = (typeof INDEXED_STATES)[number];
-export type FinishedState = Exclude<IndexedState, 'unfinished'>;
+/**
+ * Listing indexes: `all` holds every job; the rare finished states have one of their
+ * own too (completed jobs, the bulk of a queue, are found in `all` by their status,
+ * so completing a job touches no index).
+ */
+export const LISTING_INDEXES = ['all', 'failed', 'cancelled'] as const;
+export type ListingIndex = (typeof LISTING_INDEXES)[number];
+export type FinishedState = 'completed' | 'failed' | 'cancelled';
 
 /** Buckets of the recipient index; a power of two. */
 export const RECIPIENT_BUCKETS = 1024;
@@ -71,8 +76,8 @@ export class JobKeys {
     return priority === 'high' ? this.high : this.low;
   }
 
-  index(state: IndexedState): string {
-    return `${this.prefix}:index:${state}`;
+  index(name: ListingIndex): string {
+    return `${this.prefix}:index:${name}`;
   }
 
   recipientBucket(bucket: number): string {
@@ -111,7 +116,7 @@ export class JobKeys {
       this.events,
       this.statsMinutes,
       this.workers,
-      ...INDEXED_STATES.map((state) => this.index(state)),
+      ...LISTING_INDEXES.map((name) => this.index(name)),
     ];
   }
 }

@@ -10,7 +10,7 @@ import {
   recipientKey,
   recipientOf,
 } from './index-members';
-import { IndexedState, Priority } from './job-keys';
+import { ListingIndex, Priority } from './job-keys';
 import { JobRepository } from './job.repository';
 import { createdMs } from './job-record';
 import { JobRecord, JobStatus } from './job.types';
@@ -69,9 +69,10 @@ const CHUNK = 200;
 const PAGE_BUDGET_MS = 30;
 
 /**
- * Listing and search over the indexes the scripts keep: one sorted set per state
- * (`unfinished`, `completed`, `failed`, `cancelled`), the in-flight set for
- * processing jobs, and the recipient buckets for `to`. Pages are keyset-based, so
+ * Listing and search over the indexes the scripts keep: `all` (every job; pending
+ * and completed jobs are found there by their status), `failed` and `cancelled`
+ * (the rare states), the in-flight set for processing jobs, and the recipient
+ * buckets for `to`. Pages are keyset-based, so
  * following next_cursor returns every job that matched throughout exactly once,
  * while others are submitted, run and expire.
  */
@@ -118,33 +119,22 @@ export class JobListing {
   private next(query: ListQuery, cursor: ListCursor | undefined): Promise<Chunk> {
     if (query.to !== undefined) return this.recipientChunk(query.to, cursor);
     if (query.status === 'processing') return this.inflightChunk(cursor);
-    const states: IndexedState[] = !query.status
-      ? ['unfinished', 'completed', 'failed', 'cancelled']
-      : [query.status === 'pending' ? 'unfinished' : query.status];
-    return this.indexChunk(states, cursor);
+    const index: ListingIndex =
+      query.status === 'failed' || query.status === 'cancelled' ? query.status : 'all';
+    return this.indexChunk(index, cursor);
   }
 
-  /** The next entries of one or more state indexes, merged in listing order. */
-  private async indexChunk(states: IndexedState[], cursor: ListCursor | undefined): Promise<Chunk> {
-    const keys = states.map((state) => this.repository.keys.index(state));
-    const reads = await readIndexes(this.redis, keys, CHUNK, cursor, { direction: 'desc' });
-    // Only entries no unread one can precede: down to the newest "last read" of an
-    // index that may hold more.
-    let frontier: IndexPosition | undefined;
-    for (const read of reads) {
-      const last = read.entries[read.entries.length - 1];
-      if (read.more && last && (!frontier || newerThan(last, frontier))) frontier = last;
-    }
-    const merged = reads
-      .flatMap((read) => read.entries)
-      .filter((e) => !frontier || !newerThan(frontier, e))
-      .sort(byListingOrder);
+  /** The next entries of one listing index, with their jobs. */
+  private async indexChunk(index: ListingIndex, cursor: ListCursor | undefined): Promise<Chunk> {
+    const read = await readIndexes(this.redis, this.repository.keys.index(index), CHUNK, cursor, {
+      direction: 'desc',
+    });
     const records = await this.repository.findMany(
-      merged.map((e) => parseIndexMember(e.member).jobId ?? ''),
+      read.entries.map((e) => parseIndexMember(e.member).jobId ?? ''),
     );
     return {
-      entries: merged.map((e, j) => ({ ...e, record: records[j] })),
-      exhausted: frontier === undefined,
+      entries: read.entries.map((e, j) => ({ ...e, record: records[j] })),
+      exhausted: !read.more,
     };
   }
 

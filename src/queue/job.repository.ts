@@ -117,7 +117,7 @@ export class JobRepository {
     args: (string | number)[],
   ): { keys: string[]; args: (string | number)[] } {
     const k = this.keys;
-    const keys = [k.wake, k.delayed, k.index('unfinished'), k.events, ...extraKeys];
+    const keys = [k.wake, k.delayed, k.index('all'), k.events, ...extraKeys];
     for (const job of jobs) {
       const recipient = job.recipient ? recipientKey(job.recipient) : undefined;
       const member = indexMember(job.id, recipient);
@@ -209,17 +209,11 @@ export class JobRepository {
   /** Settles successful attempts; returns, per lease, whether it was still owned. */
   async complete(leases: readonly HeldLease[]): Promise<boolean[]> {
     const k = this.keys;
-    const keys = [
-      k.inflight,
-      k.index('unfinished'),
-      k.index('completed'),
-      k.events,
-      k.statsMinutes,
-    ];
+    const keys = [k.inflight, k.events, k.statsMinutes];
     const args: (string | number)[] = [this.maxEvents, this.jobs.retention.completedS];
     for (const lease of leases) {
       keys.push(k.hash(lease.id));
-      args.push(lease.id, lease.token, lease.member, lease.type, lease.priority);
+      args.push(lease.id, lease.token, lease.type, lease.priority);
     }
     const codes = (await this.scripts.run('completeJobs', keys, args)) as number[];
     return codes.map((code) => code === 1);
@@ -234,7 +228,6 @@ export class JobRepository {
         k.delayed,
         k.hash(lease.id),
         k.wake,
-        k.index('unfinished'),
         k.index('failed'),
         k.index('cancelled'),
         k.events,
@@ -282,7 +275,7 @@ export class JobRepository {
     return { lost, cancel };
   }
 
-  /** Jobs with an expired lease: back to their ready list, or ended (see recoverExpired-9.lua). */
+  /** Jobs with an expired lease: back to their ready list, or ended (see recoverExpired-8.lua). */
   async recoverExpired(): Promise<Recovered[]> {
     const k = this.keys;
     const reply = (await this.scripts.run(
@@ -292,7 +285,6 @@ export class JobRepository {
         k.high,
         k.low,
         k.wake,
-        k.index('unfinished'),
         k.index('failed'),
         k.index('cancelled'),
         k.events,
@@ -321,15 +313,7 @@ export class JobRepository {
   async release(leases: readonly HeldLease[]): Promise<number> {
     if (leases.length === 0) return 0;
     const k = this.keys;
-    const keys = [
-      k.inflight,
-      k.high,
-      k.low,
-      k.wake,
-      k.index('unfinished'),
-      k.index('cancelled'),
-      k.events,
-    ];
+    const keys = [k.inflight, k.high, k.low, k.wake, k.index('cancelled'), k.events];
     const args: (string | number)[] = [this.maxEvents, this.jobs.retention.failedS];
     for (const lease of leases) {
       keys.push(k.hash(lease.id));
@@ -343,15 +327,7 @@ export class JobRepository {
     const code = Number(
       await this.scripts.run(
         'cancelJob',
-        [
-          k.hash(jobId),
-          k.high,
-          k.low,
-          k.delayed,
-          k.index('unfinished'),
-          k.index('cancelled'),
-          k.events,
-        ],
+        [k.hash(jobId), k.high, k.low, k.delayed, k.index('cancelled'), k.events],
         [this.maxEvents, jobId, this.jobs.retention.failedS, k.control],
       ),
     );
@@ -365,15 +341,7 @@ export class JobRepository {
   async retry(jobIds: readonly string[], filter: RetryFilter): Promise<number[]> {
     if (jobIds.length === 0) return [];
     const k = this.keys;
-    const keys = [
-      k.high,
-      k.low,
-      k.wake,
-      k.index('unfinished'),
-      k.index('failed'),
-      k.index('cancelled'),
-      k.events,
-    ];
+    const keys = [k.high, k.low, k.wake, k.index('failed'), k.index('cancelled'), k.events];
     const args: (string | number)[] = [
       this.maxEvents,
       filter.withCancelled ? '1' : '0',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
-import { Priority, PRIORITIES } from './job-keys';
+import { LISTING_INDEXES, Priority, PRIORITIES } from './job-keys';
 import { JobRepository } from './job.repository';
 import { IndexUpkeep } from './index-upkeep';
 import { WorkerInfo, WorkerRegistry } from './worker-registry';
@@ -35,9 +35,7 @@ export class QueueStats {
 
   async snapshot(): Promise<QueueStatsSnapshot> {
     // Entries of jobs that expired since the last upkeep would be counted: drop them first.
-    for (const state of ['completed', 'failed', 'cancelled'] as const) {
-      await this.upkeep.sweepState(state, 2_000);
-    }
+    for (const index of LISTING_INDEXES) await this.upkeep.sweep(index, 2_000);
     const k = this.repository.keys;
     const reply = await this.redis
       .multi()
@@ -46,7 +44,7 @@ export class QueueStats {
       .llen(k.low)
       .zcard(k.delayed)
       .zcard(k.inflight)
-      .zcard(k.index('completed'))
+      .zcard(k.index('all'))
       .zcard(k.index('failed'))
       .zcard(k.index('cancelled'))
       .lindex(k.high, -1)
@@ -57,8 +55,12 @@ export class QueueStats {
       if (error) throw error;
       return value;
     });
-    const [time, high, low, scheduled, processing, completed, failed, cancelled] = values;
-    const [seconds, micros] = time as [string, string];
+    const [time, high, low, scheduled, processing, all, failed, cancelled] = values.map((v, i) =>
+      i === 0 ? v : Number(v),
+    ) as [[string, string], ...number[]];
+    // Every job is in exactly one of these; what is left of the all-jobs index is completed.
+    const completed = Math.max(0, all - high - low - scheduled - processing - failed - cancelled);
+    const [seconds, micros] = time;
     const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const nextInLine = [values[8], values[9]] as (string | null)[];
     const minutes = values[10] as Record<string, string>;
@@ -71,12 +73,12 @@ export class QueueStats {
       );
 
     return {
-      ready: { high: Number(high), low: Number(low) },
-      scheduled: Number(scheduled),
-      processing: Number(processing),
-      completed: Number(completed),
-      failed: Number(failed),
-      cancelled: Number(cancelled),
+      ready: { high, low },
+      scheduled,
+      processing,
+      completed,
+      failed,
+      cancelled,
       oldest_ready_age_s: Object.fromEntries(PRIORITIES.map((p, i) => [p, ages[i]])) as Record<
         Priority,
         number | null

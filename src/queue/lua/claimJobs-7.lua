@@ -68,9 +68,11 @@ end
 local tatBefore = tat
 
 local out = { -1, -1 }
+local n = 2
 local claimed = 0
 local throttled = false
 local deadline = now + leaseMs
+local nowTs = epochSeconds(now)
 
 -- Marks one popped job processing under a new lease; false when it has nothing to run
 -- (its hash is gone, removed by hand, or it is not pending).
@@ -83,18 +85,21 @@ local function claim(id, delay)
   end
   claimed = claimed + 1
   local token = tokenPrefix .. ':' .. claimed
-  local pickedTs = epochSeconds(now + delay)
+  local pickedTs = nowTs
+  if delay > 0 then
+    pickedTs = epochSeconds(now + delay)
+  end
   rcall('HSET', jobKey, 'status', 'processing', 'picked_ts', pickedTs, 'lease_token', token)
   rcall('ZADD', inflightKey, deadline + delay, id)
   local readySince = f[7]
   if not readySince or readySince == '' then
     readySince = f[6]
   end
-  local retries = tonumber(f[3] or '0')
-  emitEvent(eventsKey, maxEvents, 'processing', id, f[1], f[4], pickedTs, 'attempt', retries + 1)
-  for _, value in ipairs({ id, token, f[1], f[2], retries, f[4], readySince, delay }) do
-    out[#out + 1] = value
-  end
+  local retries = tonumber(f[3]) or 0
+  appendEvent(eventsKey, maxEvents, 'processing', id, f[1], f[4], pickedTs, 'attempt', retries + 1)
+  out[n + 1], out[n + 2], out[n + 3], out[n + 4] = id, token, f[1], f[2]
+  out[n + 5], out[n + 6], out[n + 7], out[n + 8] = retries, f[4], readySince, delay
+  n = n + 8
   return true
 end
 
@@ -131,6 +136,10 @@ for _, listKey in ipairs({ highKey, lowKey }) do
       claim(id, delay)
     end
   end
+end
+
+if claimed > 0 then
+  trimEvents(eventsKey, maxEvents)
 end
 
 if tat ~= tatBefore then

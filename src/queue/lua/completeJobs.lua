@@ -6,15 +6,13 @@
   changes nothing: the attempt had finished.
 
   KEYS[1]     in-flight set        <prefix>:inflight
-  KEYS[2]     unfinished index     <prefix>:index:unfinished
-  KEYS[3]     completed index      <prefix>:index:completed
-  KEYS[4]     events stream        <prefix>:events
-  KEYS[5]     per-minute counts    <prefix>:stats:minutes
-  KEYS[5+i]   job i's hash         <prefix>:hash:<id>     (i = 1..n)
+  KEYS[2]     events stream        <prefix>:events
+  KEYS[3]     per-minute counts    <prefix>:stats:minutes
+  KEYS[3+i]   job i's hash         <prefix>:hash:<id>     (i = 1..n)
 
   ARGV[1]     events stream length (0 = no events)
   ARGV[2]     retention of completed jobs, seconds (0 = keep forever)
-  ARGV[5i-2..5i+2]  job i: id, lease token, index member, job_type, priority
+  ARGV[4i-1..4i+2]  job i: id, lease token, job_type, priority
 
   Output: { code1, ..., coden }
      1  completed
@@ -32,19 +30,21 @@ local ts = epochSeconds(now)
 local codes = {}
 local completed = 0
 
-for i = 1, #KEYS - 5 do
-  local a = 5 * i - 2
-  local id, token, jobKey = ARGV[a], ARGV[a + 1], KEYS[5 + i]
-  local f = rcall('HMGET', jobKey, 'lease_token', 'created_ts')
-  if f[1] == token then
+for i = 1, #KEYS - 3 do
+  local a = 4 * i - 1
+  local id, token, jobKey = ARGV[a], ARGV[a + 1], KEYS[3 + i]
+  if rcall('HGET', jobKey, 'lease_token') == token then
     rcall('ZREM', KEYS[1], id)
-    finishJob(jobKey, 'completed', ts, KEYS[2], KEYS[3], ARGV[a + 2], f[2], retention, {})
-    emitEvent(KEYS[4], maxEvents, 'completed', id, ARGV[a + 3], ARGV[a + 4], ts)
+    finishJob(jobKey, 'completed', ts, nil, nil, nil, retention)
+    appendEvent(KEYS[2], maxEvents, 'completed', id, ARGV[a + 2], ARGV[a + 3], ts)
     completed = completed + 1
     codes[i] = 1
   else
     codes[i] = 0
   end
 end
-countPerMinute(KEYS[5], 'c', now, completed)
+if completed > 0 then
+  trimEvents(KEYS[2], maxEvents)
+end
+countPerMinute(KEYS[3], 'c', now, completed)
 return codes

@@ -1,7 +1,5 @@
 --[[
-  index page (read only): the next entries of one or more listing indexes after a
-  cursor, read at one instant so a job moving from one index to another is seen
-  exactly once. `desc` is listing order (newest first: created ms, then member (job id order),
+  index page (read only): the next entries of a listing index after a cursor. `desc` is listing order (newest first: created ms, then member (job id order),
   both descending); `asc` is the oldest-first walk of upkeep, purge and retry-all,
   up to a highest score.
 
@@ -11,7 +9,7 @@
   strings in the server's locale, not in byte order), followed by the next entries
   with a score strictly past the cursor's.
 
-  KEYS[i]  listing index i      <prefix>:index:<state>
+  KEYS[1]  listing index        <prefix>:index:<all | failed | cancelled>
 
   ARGV[1]  entries per index
   ARGV[2]  cursor score, created ms ('' = from the start)
@@ -19,7 +17,7 @@
   ARGV[4]  desc | asc
   ARGV[5]  asc only: highest score to return
 
-  Output: per index, in KEYS order: { mode, n, member1, score1, ... }
+  Output: { mode, n, member1, score1, ... }
     mode 0: entries after the cursor (or from the start), in order
     mode 1: the cursor's ties (ascending), then entries past the cursor's score, in order
 ]]

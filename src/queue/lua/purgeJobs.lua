@@ -1,12 +1,14 @@
 --[[
   purge: deletes finished jobs of one state that finished at or before a cutoff:
-  hash, state-index entry and recipient-index entry together. Index entries whose
-  hash already expired are dropped as well. Called in chunks, so it never holds
-  Redis for long.
+  hash, listing-index entries and recipient-index entry together. Index entries
+  whose hash already expired are dropped as well. Called in chunks of one index, so
+  it never holds Redis for long.
 
-  KEYS[1]     the state's index        <prefix>:index:<completed | failed | cancelled>
-  KEYS[2i]    job i's hash             <prefix>:hash:<id>     (i = 1..n)
-  KEYS[2i+1]  job i's recipient bucket <prefix>:index:to:<n>  (its hash key when none)
+  KEYS[1]     all-jobs index           <prefix>:index:all
+  KEYS[2]     the state's index        <prefix>:index:<failed | cancelled> (the all-jobs
+                                       index again for completed)
+  KEYS[2i+1]  job i's hash             <prefix>:hash:<id>     (i = 1..n)
+  KEYS[2i+2]  job i's recipient bucket <prefix>:index:to:<n>  (its hash key when none)
 
   ARGV[1]     the state
   ARGV[2]     cutoff: only jobs with completed_ts at or before it, epoch ms
@@ -19,8 +21,8 @@ local rcall = redis.call
 
 local state, cutoff = ARGV[1], tonumber(ARGV[2])
 local deleted, stale = 0, 0
-for i = 1, (#KEYS - 1) / 2 do
-  local jobKey, member, entry = KEYS[2 * i], ARGV[2 * i + 1], ARGV[2 * i + 2]
+for i = 1, (#KEYS - 2) / 2 do
+  local jobKey, member, entry = KEYS[2 * i + 1], ARGV[2 * i + 1], ARGV[2 * i + 2]
   local f = rcall('HMGET', jobKey, 'status', 'completed_ts')
   local remove = false
   if not f[1] then
@@ -33,8 +35,9 @@ for i = 1, (#KEYS - 1) / 2 do
   end
   if remove then
     rcall('ZREM', KEYS[1], member)
+    rcall('ZREM', KEYS[2], member)
     if entry ~= '' then
-      rcall('LREM', KEYS[2 * i + 1], -1, entry)
+      rcall('LREM', KEYS[2 * i + 2], -1, entry)
     end
   end
 end

@@ -9,10 +9,9 @@
   KEYS[2]     ready list, high     <prefix>:queue:high
   KEYS[3]     ready list, low      <prefix>:queue:low
   KEYS[4]     wake-up set          <prefix>:wake
-  KEYS[5]     unfinished index     <prefix>:index:unfinished
-  KEYS[6]     cancelled index      <prefix>:index:cancelled
-  KEYS[7]     events stream        <prefix>:events
-  KEYS[7+i]   job i's hash         <prefix>:hash:<id>     (i = 1..n)
+  KEYS[5]     cancelled index      <prefix>:index:cancelled
+  KEYS[6]     events stream        <prefix>:events
+  KEYS[6+i]   job i's hash         <prefix>:hash:<id>     (i = 1..n)
 
   ARGV[1]     events stream length (0 = no events)
   ARGV[2]     retention of cancelled jobs, seconds (0 = keep forever)
@@ -28,15 +27,15 @@ local rcall = redis.call
 local maxEvents, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
 local released = 0
 local ts = epochSeconds(nowMs())
-for i = 1, #KEYS - 7 do
-  local id, token, jobKey = ARGV[3 * i], ARGV[3 * i + 1], KEYS[7 + i]
+for i = 1, #KEYS - 6 do
+  local id, token, jobKey = ARGV[3 * i], ARGV[3 * i + 1], KEYS[6 + i]
   local f = rcall('HMGET', jobKey, 'lease_token', 'priority', 'job_type', 'cancel_requested',
     'created_ts')
   if f[1] == token then
     rcall('ZREM', KEYS[1], id)
     if f[4] == '1' then
-      finishJob(jobKey, 'cancelled', ts, KEYS[5], KEYS[6], ARGV[3 * i + 2], f[5], retention, {})
-      emitEvent(KEYS[7], maxEvents, 'cancelled', id, f[3], f[2], ts)
+      finishJob(jobKey, 'cancelled', ts, KEYS[5], ARGV[3 * i + 2], f[5], retention)
+      emitEvent(KEYS[6], maxEvents, 'cancelled', id, f[3], f[2], ts)
     else
       rcall('HSET', jobKey, 'status', 'pending', 'lease_token', '')
       if f[2] == 'high' then

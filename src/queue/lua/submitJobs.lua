@@ -1,12 +1,12 @@
 --[[
   submit: creates one or more jobs atomically (all or none). Each job gets its
-  hash, its place in the unfinished index (and the recipient index when it has a
+  hash, its place in the all-jobs index (and the recipient index when it has a
   recipient) and either a place in its priority's ready list (LPUSH) or, when it
   is scheduled for later, in the delayed set. Idle workers are woken.
 
   KEYS[1]          wake-up set             <prefix>:wake
   KEYS[2]          delayed set             <prefix>:delayed
-  KEYS[3]          unfinished index        <prefix>:index:unfinished
+  KEYS[3]          all-jobs index          <prefix>:index:all
   KEYS[4]          events stream           <prefix>:events
   KEYS[3i+2]       job i's hash            <prefix>:hash:<id>        (i = 1..n)
   KEYS[3i+3]       job i's ready list      <prefix>:queue:<priority>

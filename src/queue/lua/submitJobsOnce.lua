@@ -5,7 +5,7 @@
   different request is refused. One atomic step, so two concurrent requests with
   one key never both create jobs.
 
-  KEYS[1..4]       as submit: wake-up set, delayed set, unfinished index, events stream
+  KEYS[1..4]       as submit: wake-up set, delayed set, all-jobs index, events stream
   KEYS[5]          idempotency record      <prefix>:idempotency:<scope hash>
   KEYS[3i+3..3i+5] job i's hash, ready list, recipient bucket (i = 1..n), as submit
 

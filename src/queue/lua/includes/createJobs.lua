@@ -1,7 +1,7 @@
 --- @include "time"
 --- @include "events"
 -- Creates n jobs, all or none. Shared keys (KEYS[1..4]): wake-up set, delayed set,
--- unfinished index, events stream. Job i's keys start at KEYS[firstKey + 3(i-1)]:
+-- all-jobs index, events stream. Job i's keys start at KEYS[firstKey + 3(i-1)]:
 -- its hash, its ready list, its recipient-index bucket (its hash again when it has
 -- no recipient). Its arguments start at ARGV[firstArg + 7(i-1)]: id, job_type,
 -- priority, payload (JSON), index member, due ('' = now, '+<ms>' = after a delay,
@@ -45,12 +45,13 @@ local function createJobs(firstKey, firstArg, n, maxEvents)
       rcall('LPUSH', KEYS[k + 2], ARGV[a + 6])
     end
     if availableAfter == '' then
-      emitEvent(KEYS[4], maxEvents, 'submitted', id, jobType, priority, createdTs)
+      appendEvent(KEYS[4], maxEvents, 'submitted', id, jobType, priority, createdTs)
     else
-      emitEvent(KEYS[4], maxEvents, 'submitted', id, jobType, priority, createdTs,
+      appendEvent(KEYS[4], maxEvents, 'submitted', id, jobType, priority, createdTs,
         'available_after', availableAfter)
     end
   end
+  trimEvents(KEYS[4], maxEvents)
   rcall('ZADD', KEYS[1], 0, 'w')
   return createdTs
 end

@@ -9,9 +9,8 @@
   KEYS[2] ready list, high     <prefix>:queue:high
   KEYS[3] ready list, low      <prefix>:queue:low
   KEYS[4] delayed set          <prefix>:delayed
-  KEYS[5] unfinished index     <prefix>:index:unfinished
-  KEYS[6] cancelled index      <prefix>:index:cancelled
-  KEYS[7] events stream        <prefix>:events
+  KEYS[5] cancelled index      <prefix>:index:cancelled
+  KEYS[6] events stream        <prefix>:events
 
   ARGV[1] events stream length (0 = no events)
   ARGV[2] job id
@@ -51,7 +50,6 @@ if rcall('ZREM', KEYS[4], id) == 0 then
   end
 end
 local ts = epochSeconds(nowMs())
-finishJob(jobKey, 'cancelled', ts, KEYS[5], KEYS[6], indexMember(id, f[5]), f[4], tonumber(ARGV[3]),
-  {})
-emitEvent(KEYS[7], tonumber(ARGV[1]), 'cancelled', id, f[3], f[2], ts)
+finishJob(jobKey, 'cancelled', ts, KEYS[5], indexMember(id, f[5]), f[4], tonumber(ARGV[3]))
+emitEvent(KEYS[6], tonumber(ARGV[1]), 'cancelled', id, f[3], f[2], ts)
 return 1

@@ -11,11 +11,10 @@
   KEYS[2] ready list, high     <prefix>:queue:high
   KEYS[3] ready list, low      <prefix>:queue:low
   KEYS[4] wake-up set          <prefix>:wake
-  KEYS[5] unfinished index     <prefix>:index:unfinished
-  KEYS[6] failed index         <prefix>:index:failed
-  KEYS[7] cancelled index      <prefix>:index:cancelled
-  KEYS[8] events stream        <prefix>:events
-  KEYS[9] per-minute counts    <prefix>:stats:minutes
+  KEYS[5] failed index         <prefix>:index:failed
+  KEYS[6] cancelled index      <prefix>:index:cancelled
+  KEYS[7] events stream        <prefix>:events
+  KEYS[8] per-minute counts    <prefix>:stats:minutes
 
   ARGV[1] job hash key prefix  <prefix>:hash:   (ids are only known once read)
   ARGV[2] most jobs to recover in this call
@@ -47,20 +46,20 @@ for _, id in ipairs(expired) do
   -- A job whose hash is gone (removed by hand) has nothing to run.
   if f[1] then
     local stalls = tonumber(f[3] or '0') + 1
-    emitEvent(KEYS[8], maxEvents, 'stalled', id, f[2], f[1], ts, 'stall_count', stalls)
+    emitEvent(KEYS[7], maxEvents, 'stalled', id, f[2], f[1], ts, 'stall_count', stalls)
     local outcome
     if f[4] == '1' then
       outcome = 'cancelled'
-      finishJob(jobKey, 'cancelled', ts, KEYS[5], KEYS[7], indexMember(id, f[6]), f[5], retention,
+      finishJob(jobKey, 'cancelled', ts, KEYS[6], indexMember(id, f[6]), f[5], retention,
         { 'stall_count', stalls })
-      emitEvent(KEYS[8], maxEvents, 'cancelled', id, f[2], f[1], ts)
+      emitEvent(KEYS[7], maxEvents, 'cancelled', id, f[2], f[1], ts)
     elseif stalls > maxStalls then
       outcome = 'failed'
       local reason = 'stalled: its worker was lost ' .. stalls .. ' times (JOB_MAX_STALLS=' ..
         maxStalls .. ')'
-      finishJob(jobKey, 'failed', ts, KEYS[5], KEYS[6], indexMember(id, f[6]), f[5], retention,
+      finishJob(jobKey, 'failed', ts, KEYS[5], indexMember(id, f[6]), f[5], retention,
         { 'stall_count', stalls, 'last_error', reason })
-      emitEvent(KEYS[8], maxEvents, 'failed', id, f[2], f[1], ts, 'error', reason)
+      emitEvent(KEYS[7], maxEvents, 'failed', id, f[2], f[1], ts, 'error', reason)
       failed = failed + 1
     else
       outcome = 'requeued'
@@ -80,5 +79,5 @@ end
 if requeued > 0 then
   rcall('ZADD', KEYS[4], 0, 'w')
 end
-countPerMinute(KEYS[9], 'f', now, failed)
+countPerMinute(KEYS[8], 'f', now, failed)
 return out

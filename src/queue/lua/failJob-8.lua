@@ -9,11 +9,10 @@
   KEYS[2] delayed set          <prefix>:delayed
   KEYS[3] job hash             <prefix>:hash:<id>
   KEYS[4] wake-up set          <prefix>:wake
-  KEYS[5] unfinished index     <prefix>:index:unfinished
-  KEYS[6] failed index         <prefix>:index:failed
-  KEYS[7] cancelled index      <prefix>:index:cancelled
-  KEYS[8] events stream        <prefix>:events
-  KEYS[9] per-minute counts    <prefix>:stats:minutes
+  KEYS[5] failed index         <prefix>:index:failed
+  KEYS[6] cancelled index      <prefix>:index:cancelled
+  KEYS[7] events stream        <prefix>:events
+  KEYS[8] per-minute counts    <prefix>:stats:minutes
 
   ARGV[1]  events stream length (0 = no events)
   ARGV[2]  job id
@@ -39,7 +38,7 @@ local rcall = redis.call
 --- @include "finish"
 --- @include "minute"
 
-local jobKey, eventsKey = KEYS[3], KEYS[8]
+local jobKey, eventsKey = KEYS[3], KEYS[7]
 local maxEvents, id, token, reason = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 local jobType, priority = ARGV[10], ARGV[11]
 
@@ -54,8 +53,7 @@ local ts = epochSeconds(now)
 local retention = tonumber(ARGV[8])
 
 if f[3] == '1' then
-  finishJob(jobKey, 'cancelled', ts, KEYS[5], KEYS[7], ARGV[9], f[4], retention,
-    { 'last_error', reason })
+  finishJob(jobKey, 'cancelled', ts, KEYS[6], ARGV[9], f[4], retention, { 'last_error', reason })
   emitEvent(eventsKey, maxEvents, 'cancelled', id, jobType, priority, ts)
   return 3
 end
@@ -74,7 +72,7 @@ if ARGV[7] ~= '1' and retries < tonumber(ARGV[5]) then
   return 1
 end
 
-finishJob(jobKey, 'failed', ts, KEYS[5], KEYS[6], ARGV[9], f[4], retention, { 'last_error', reason })
+finishJob(jobKey, 'failed', ts, KEYS[5], ARGV[9], f[4], retention, { 'last_error', reason })
 emitEvent(eventsKey, maxEvents, 'failed', id, jobType, priority, ts, 'error', reason)
-countPerMinute(KEYS[9], 'f', now, 1)
+countPerMinute(KEYS[8], 'f', now, 1)
 return 2
