@@ -2,7 +2,6 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { JobRepository } from '../src/queue/job.repository';
 import { Priority } from '../src/queue/job-keys';
-import { indexMember } from '../src/queue/index-members';
 import { WorkSignal } from '../src/queue/work-signal';
 import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
 import { repositoryFor } from './support/queue';
@@ -100,7 +99,6 @@ describe('Lua scripts', () => {
           token: 'w1:1:1',
           type: 'send_email',
           payload: { to: 'a@example.com' },
-          member: indexMember(id, 'a@example.com'),
           retryCount: 0,
           priority: 'high',
           readySinceMs: expect.any(Number),

@@ -190,7 +190,6 @@ export class JobRepository {
         token: String(reply[i + 1]),
         type: String(reply[i + 2]),
         payload,
-        member: indexMember(id, recipientOf(payload)),
         retryCount: Number(reply[i + 4]),
         priority: reply[i + 5] as Priority,
         readySinceMs: Math.round(Number(reply[i + 6]) * 1000),
@@ -242,7 +241,7 @@ export class JobRepository {
         policy.delayMs,
         policy.permanent ? '1' : '0',
         this.jobs.retention.failedS,
-        lease.member,
+        indexMember(lease.id, recipientOf(lease.payload)),
         lease.type,
         lease.priority,
       ],
@@ -317,7 +316,7 @@ export class JobRepository {
     const args: (string | number)[] = [this.maxEvents, this.jobs.retention.failedS];
     for (const lease of leases) {
       keys.push(k.hash(lease.id));
-      args.push(lease.id, lease.token, lease.member);
+      args.push(lease.id, lease.token, indexMember(lease.id, recipientOf(lease.payload)));
     }
     return Number(await this.scripts.run('releaseJobs', keys, args));
   }

@@ -45,8 +45,6 @@ export interface ClaimedJob {
   type: string;
   /** The payload, parsed. */
   payload: unknown;
-  /** Its entry in the state indexes (index-members.ts indexMember). */
-  member: string;
   retryCount: number;
   priority: Priority;
   /** Epoch ms the attempt became due: its created time, run_at or retry time. */
@@ -60,11 +58,15 @@ export interface Lease {
   token: string;
 }
 
-/** A lease with what the settle scripts need: the job's index member and, for events, type and priority. */
+/**
+ * A lease with what the settle scripts need: for events, type and priority; for the
+ * failed and cancelled indexes, the payload (whose recipient is part of the job's
+ * index member, worked out only when a job leaves the hot path).
+ */
 export interface HeldLease extends Lease {
-  member: string;
   type: string;
   priority: Priority;
+  payload: unknown;
 }
 
 export interface ClaimResult {

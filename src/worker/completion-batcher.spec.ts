@@ -5,7 +5,7 @@ describe('CompletionBatcher', () => {
   const lease = (n: number): HeldLease => ({
     id: `job-${n}`,
     token: `t-${n}`,
-    member: `m-${n}`,
+    payload: {},
     type: 'send_email',
     priority: 'low',
   });

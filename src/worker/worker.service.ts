@@ -260,7 +260,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       lease: {
         id: job.id,
         token: job.token,
-        member: job.member,
+        payload: job.payload,
         type: job.type,
         priority: job.priority,
       },
