@@ -4,6 +4,7 @@ import { configModule } from './config/config.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { loggingModule } from './logging/logging.module';
 import { OperationsModule } from './operations/operations.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -17,6 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule(),
+        loggingModule(),
         RedisModule,
         ValidationModule,
         SecurityModule,

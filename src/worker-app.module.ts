@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { configModule } from './config/config.module';
+import { loggingModule } from './logging/logging.module';
 import { RedisModule } from './redis/redis.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -9,7 +10,7 @@ export class WorkerAppModule {
   static forRoot(): DynamicModule {
     return {
       module: WorkerAppModule,
-      imports: [configModule(), RedisModule, WorkerModule.headless()],
+      imports: [configModule(), loggingModule(), RedisModule, WorkerModule.headless()],
     };
   }
 }

@@ -12,6 +12,7 @@ export const workerConfig = registerAs('worker', () => loadEnv(process.env).work
 export const jobsConfig = registerAs('jobs', () => loadEnv(process.env).jobs);
 export const securityConfig = registerAs('security', () => loadEnv(process.env).security);
 export const emailConfig = registerAs('email', () => loadEnv(process.env).email);
+export const metricsConfig = registerAs('metrics', () => loadEnv(process.env).metrics);
 
 export const allConfigNamespaces = [
   appConfig,
@@ -20,4 +21,5 @@ export const allConfigNamespaces = [
   jobsConfig,
   securityConfig,
   emailConfig,
+  metricsConfig,
 ];
