@@ -5,6 +5,7 @@ import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { loggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -25,6 +26,7 @@ export class AppModule {
         JobsModule,
         OperationsModule,
         HealthModule,
+        MetricsModule,
         DocsModule,
         WorkerModule.inApiProcess(),
       ],

@@ -14,6 +14,7 @@ import { Env, EnvValidationError, loadEnv, TrustProxy } from './config/env';
 import { securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
 import { REQUEST_ID_HEADER, requestIdFrom } from './logging/request-id';
+import { HttpMetrics } from './metrics/http-metrics';
 import { installSecurityHeaders } from './security/security-headers';
 
 export { BODY_LIMIT_BYTES, URL_LIMIT_BYTES };
@@ -148,6 +149,7 @@ export function configureHttpApp(app: NestFastifyApplication): void {
       return reply.code(414).type('application/json; charset=utf-8').send(body);
     }
   });
+  app.get(HttpMetrics).install(fastify);
   installSecurityHeaders(app, app.get<Env['security']>(securityConfig.KEY));
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);
