@@ -46,12 +46,14 @@ export function loggingModule(): DynamicModule {
           ignore: (request: IncomingMessage & { originalUrl?: string }) =>
             PROBES.has(pathOf(request.originalUrl ?? request.url)),
         },
+        // Ours see the raw objects: pino's standard ones would copy every header first.
+        wrapSerializers: false,
         serializers: {
-          req: (request: { method: string; url: string }) => ({
+          req: (request: IncomingMessage & { originalUrl?: string }) => ({
             method: request.method,
-            url: pathOf(request.url),
+            url: pathOf(request.originalUrl ?? request.url),
           }),
-          res: (response: { statusCode: number }) => ({ status_code: response.statusCode }),
+          res: (response: ServerResponse) => ({ status_code: response.statusCode }),
         },
       },
     }),

@@ -18,8 +18,18 @@ export function loggerOptions({ level, format }: LogSettings): LoggerOptions {
   };
 }
 
+/**
+ * Lines waiting for stdout beyond this are dropped: a log reader that stops reading
+ * must not stop the queue (a blocking write would), nor grow memory without bound.
+ */
+export const LOG_BUFFER_LIMIT_BYTES = 16 * 1024 * 1024;
+
 function destinationFor(format: LogFormat): DestinationStream {
-  if (format === 'json') return pino.destination({ dest: 1, sync: true });
+  if (format === 'json') {
+    // Asynchronous writes: a line costs no system call of its own under load, and pino
+    // writes what is buffered synchronously when the process exits.
+    return pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_LIMIT_BYTES });
+  }
   return pretty({
     destination: 1,
     sync: true,
