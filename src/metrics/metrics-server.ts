@@ -44,7 +44,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   /** The port listened on (METRICS_PORT, or the one the system chose for 0 in tests), if any. */
   get port(): number | undefined {
     const address = this.server?.address();
-    return address && typeof address === 'object' ? (address).port : undefined;
+    return address && typeof address === 'object' ? address.port : undefined;
   }
 
   async onApplicationBootstrap(): Promise<void> {

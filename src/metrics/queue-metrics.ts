@@ -11,8 +11,8 @@ const FINISHED_STATES = ['completed', 'failed', 'cancelled'] as const;
 /**
  * Queue-wide gauges, read from Redis when Prometheus scrapes (QueueStats: one MULTI),
  * so every process reports the same values. Nothing is recorded between scrapes.
- * When Redis cannot be read the gauges are left out of that scrape rather than
- * reporting stale numbers.
+ * When Redis cannot be read the gauges are left out of that scrape (jobq_workers,
+ * which has no labels, is NaN) rather than reporting stale numbers.
  */
 @Injectable()
 export class QueueMetrics {
@@ -60,9 +60,9 @@ export class QueueMetrics {
       help: 'Live worker processes (registered with a heartbeat in the last two lease periods).',
       registers,
       async collect() {
-        workers.reset();
         const s = await read();
-        if (s) workers.set(s.workers.length);
+        // A gauge without labels always has a sample: NaN says "unknown" rather than 0.
+        workers.set(s ? s.workers.length : NaN);
       },
     });
   }
