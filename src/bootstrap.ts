@@ -11,9 +11,11 @@ import { frameworkError, HttpErrorFilter } from './common/http-exception.filter'
 import { BODY_LIMIT_BYTES, URL_LIMIT_BYTES } from './common/http-limits';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { Env, EnvValidationError, loadEnv, TrustProxy } from './config/env';
-import { securityConfig } from './config/configuration';
+import { appConfig, securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
 import { REQUEST_ID_HEADER, requestIdFrom } from './logging/request-id';
+import { installRequestLog } from './logging/request-log';
+import { rootLogger } from './logging/root-logger';
 import { HttpMetrics } from './metrics/http-metrics';
 import { installSecurityHeaders } from './security/security-headers';
 
@@ -150,6 +152,8 @@ export function configureHttpApp(app: NestFastifyApplication): void {
     }
   });
   app.get(HttpMetrics).install(fastify);
+  const { logLevel, logFormat } = app.get<Env['app']>(appConfig.KEY);
+  installRequestLog(fastify, rootLogger({ level: logLevel, format: logFormat }));
   installSecurityHeaders(app, app.get<Env['security']>(securityConfig.KEY));
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);

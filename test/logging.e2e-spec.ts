@@ -178,7 +178,7 @@ describe('JSON log lines of real processes', () => {
     const requests = lines.filter((l) => l.msg === 'request completed');
     expect(requests.find((l) => l.request_id === 'order-42.retry:1')).toMatchObject({
       level: 'info',
-      req: { method: 'POST', url: '/submit-job' },
+      req: { method: 'POST', url: '/submit-job', route: '/submit-job' },
       res: { status_code: 201 },
       duration_ms: expect.any(Number),
     });
@@ -191,7 +191,7 @@ describe('JSON log lines of real processes', () => {
     });
     for (const line of requests) {
       expect(line.request_id).toEqual(expect.any(String));
-      expect(Object.keys(line.req as object).sort()).toEqual(['method', 'url']);
+      expect(Object.keys(line.req as object).sort()).toEqual(['method', 'route', 'url']);
     }
 
     // Each job: a retry at info, then the failure as a warning, with the reason.
@@ -300,6 +300,32 @@ describe('JSON log lines of real processes', () => {
       expect(lines.find((l) => l.msg === 'Configuration')).toMatchObject({ role: 'worker' });
     } finally {
       own.disconnect();
+    }
+  });
+
+  it('a 503 while Redis is away: its lines carry the request id the caller sent', async () => {
+    const own = await TestRedisServer.start();
+    try {
+      const { child, base } = await spawnApi({ REDIS_URL: own.url });
+      await own.stop();
+      const res = await request(`${base}/submit-job`, {
+        method: 'POST',
+        json: job(),
+        headers: { 'x-request-id': 'while-redis-is-down' },
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('x-request-id')).toBe('while-redis-is-down');
+      await waitFor(() => child.output().includes('"status_code":503'), {
+        what: 'the request line',
+      });
+      const about = jsonLines(child.stdout()).filter((l) => l.request_id === 'while-redis-is-down');
+      expect(about.map((l) => [l.level, l.msg.split(':')[0]])).toEqual([
+        ['warn', 'Redis unavailable'],
+        ['error', 'request completed'],
+      ]);
+      expectNoSecrets(child.stdout());
+    } finally {
+      await own.destroy();
     }
   });
 
