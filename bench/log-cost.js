@@ -143,7 +143,11 @@ async function drainRounds(redis) {
     workers[level] = { system, child };
   }
   const drainOnce = async ({ system, child }) => {
+    // Stopped while the queue fills: a waiting worker would otherwise start on the first
+    // jobs submitted, before the measurement.
+    child.kill('SIGSTOP');
     await system.prefillPaused(N);
+    child.kill('SIGCONT');
     const cpu0 = cpuSeconds(child.pid);
     const t0 = process.hrtime.bigint();
     await system.resume();
