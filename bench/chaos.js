@@ -152,6 +152,9 @@ const SERVICE_VARIABLES = [
   'JOB_RETENTION_COMPLETED_S',
   'JOB_RETENTION_FAILED_S',
   'LOG_LEVEL',
+  'LOG_FORMAT',
+  'METRICS_PORT',
+  'METRICS_REQUIRE_KEY',
   'PORT',
   'QUEUE_PREFIX',
   'RATE_LIMIT_PER_MINUTE',
@@ -227,23 +230,34 @@ function event(what) {
   say(what);
 }
 
-function onLine(proc, line) {
+/** A service log line (JSON) as `LEVEL message`; other output as it is. */
+function logText(line) {
+  if (!line.startsWith('{')) return { level: undefined, text: line };
+  try {
+    const { level, msg, job_id: jobId } = JSON.parse(line);
+    return { level, text: `${String(level).toUpperCase()} ${jobId ? `${jobId}: ` : ''}${msg}` };
+  } catch {
+    return { level: undefined, text: line };
+  }
+}
+
+function onLine(proc, raw) {
+  const { level, text: line } = logText(raw);
   if (
-    /Recovered \d+ job|lease lost|completion refused|could not record|Redis reachable again/.test(
+    /Recovered \d+ job|lease lost|completion refused|could not record|Redis reachable again|stalled/i.test(
       line,
     )
   ) {
-    state.notable.push(
-      `+${elapsed(3)}s ${proc.name}: ${line.replace(/^\[Nest\].*?(LOG|WARN|ERROR) /, '$1 ')}`,
-    );
+    state.notable.push(`+${elapsed(3)}s ${proc.name}: ${line}`);
   }
-  let m = /Recovered (\d+) job\(s\)/.exec(line);
+  const m = /Recovered (\d+) job\(s\)/.exec(line);
   if (m) state.recovered[proc.group] += Number(m[1]);
-  if (/lease lost/.test(line)) state.leaseLost[proc.group] += 1;
-  if (/completion refused/.test(line)) state.completionRefused += 1;
-  if (/could not record the result/.test(line)) state.settleErrors += 1;
-  m = /^\[Nest\]\s+\d+\s+-.*?\s(ERROR|FATAL)\s/.exec(line);
-  if (m || /^Start-up failed/.test(line)) state.errorLines.push(`${proc.name}: ${line}`);
+  if (/lease lost/i.test(line)) state.leaseLost[proc.group] += 1;
+  if (/completion refused/i.test(line)) state.completionRefused += 1;
+  if (/could not record the result/i.test(line)) state.settleErrors += 1;
+  if (level === 'error' || level === 'fatal' || /^Start-up failed/.test(line)) {
+    state.errorLines.push(`${proc.name}: ${line}`);
+  }
 }
 
 // ---------------------------------------------------------------- plan (seeded)
@@ -297,6 +311,8 @@ function baseEnv(group) {
     ...env,
     NO_COLOR: '1',
     LOG_LEVEL: 'log',
+    // Several workers on this host: none serves metrics (each would need its own port).
+    METRICS_PORT: '0',
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: GROUPS[group].prefix,
     WORKER_CONCURRENCY: String(SERVICE.concurrency),

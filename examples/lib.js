@@ -18,6 +18,8 @@ const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 /** Environment variables the examples set on every child, so a stray `.env` cannot change them. */
 const QUIET_DEFAULTS = {
   LOG_LEVEL: 'log',
+  // Several workers on this host: none serves metrics (each would need its own port).
+  METRICS_PORT: '0',
   NO_COLOR: '1',
   EMAIL_TRANSPORT: 'simulated',
   EMAIL_SIMULATED_FAILURE_RATE: '0',

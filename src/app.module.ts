@@ -5,6 +5,8 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { loggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
 import { EventsModule } from './events/events.module';
 import { RedisModule } from './redis/redis.module';
@@ -19,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         configModule(),
+        loggingModule(),
         RedisModule,
         ValidationModule,
         SecurityModule,
@@ -26,6 +29,7 @@ export class AppModule {
         OperationsModule,
         EventsModule,
         HealthModule,
+        MetricsModule,
         DocsModule,
         DashboardModule,
         WorkerModule.inApiProcess(),

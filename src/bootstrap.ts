@@ -1,23 +1,22 @@
-import { INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { errorBody, ErrorCode } from './common/error-body';
 import { ApiError } from './common/error-body';
 import { frameworkError, HttpErrorFilter } from './common/http-exception.filter';
 import { BODY_LIMIT_BYTES, URI_TOO_LONG_MESSAGE, URL_LIMIT_BYTES } from './common/http-limits';
-import {
-  Env,
-  EnvValidationError,
-  LOG_LEVELS,
-  LogLevelName,
-  loadEnv,
-  TrustProxy,
-} from './config/env';
-import { securityConfig } from './config/configuration';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Env, EnvValidationError, loadEnv, TrustProxy } from './config/env';
+import { appConfig, securityConfig } from './config/configuration';
 import { setupDocs } from './docs/docs';
+import { REQUEST_ID_HEADER, requestIdFrom } from './logging/request-id';
+import { installRequestLog } from './logging/request-log';
+import { rootLogger } from './logging/root-logger';
+import { HttpMetrics } from './metrics/http-metrics';
 import { installSecurityHeaders } from './security/security-headers';
 
 export { BODY_LIMIT_BYTES, URL_LIMIT_BYTES };
@@ -36,8 +35,13 @@ export function loadEnvOrExit(): Env {
   }
 }
 
-export function logLevels(upTo: LogLevelName): LogLevel[] {
-  return ['fatal', ...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(upTo) + 1)];
+/**
+ * Nest's own messages (and every `new Logger(...)` in the code) go to pino from here
+ * on; what was logged while the application was being built is written now.
+ */
+export function useStructuredLogs(app: INestApplicationContext): void {
+  app.useLogger(app.get(PinoNestLogger));
+  app.flushLogs();
 }
 
 /**
@@ -84,6 +88,8 @@ export function createFastifyAdapter(
     routerOptions: { maxParamLength: URL_LIMIT_BYTES },
     trustProxy,
     clientErrorHandler,
+    // The caller's X-Request-Id when it is a sane token; the request lines log it.
+    genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // Errors Fastify answers before any route (a bad percent-encoding in the URL).
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
       const body =
@@ -135,28 +141,28 @@ export function configureHttpApp(app: NestFastifyApplication): void {
   );
   // The whole request target is limited (414); shorter ones reach their route.
   fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
     if (request.raw.url !== undefined && request.raw.url.length > URL_LIMIT_BYTES) {
       const body = errorBody(414, ErrorCode.UriTooLong, URI_TOO_LONG_MESSAGE);
       return reply.code(414).type('application/json; charset=utf-8').send(body);
     }
   });
+  app.get(HttpMetrics).install(fastify);
+  const { logLevel, logFormat } = app.get<Env['app']>(appConfig.KEY);
+  installRequestLog(fastify, rootLogger({ level: logLevel, format: logFormat }));
   installSecurityHeaders(app, app.get<Env['security']>(securityConfig.KEY));
   app.useGlobalFilters(new HttpErrorFilter());
   setupDocs(app);
 }
 
-export async function createHttpApp(
-  module: unknown,
-  logger: LogLevel[] | false,
-): Promise<NestFastifyApplication> {
+export async function createHttpApp(module: unknown): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module as never,
     createFastifyAdapter(),
-    {
-      ...HTTP_APP_OPTIONS,
-      logger,
-    },
+    // Held until the pino logger is in place, so that every line is JSON.
+    { ...HTTP_APP_OPTIONS, bufferLogs: true },
   );
+  useStructuredLogs(app);
   configureHttpApp(app);
   return app;
 }

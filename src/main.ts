@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { AppModule } from './app.module';
-import { createHttpApp, exitOnSignals, loadEnvOrExit, logLevels } from './bootstrap';
+import { createHttpApp, exitOnSignals, loadEnvOrExit } from './bootstrap';
+import { configSummary } from './logging/config-summary';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
-  const app = await createHttpApp(AppModule.forRoot(), logLevels(env.app.logLevel));
+  const app = await createHttpApp(AppModule.forRoot());
   exitOnSignals(app);
   await app.listen(env.app.port, env.app.host);
   const base = `http://localhost:${env.app.port}`;
-  new Logger('Main').log(
+  const logger = new Logger('Main');
+  logger.log(configSummary(env, 'api'), 'Configuration');
+  logger.log(
     `API listening on ${base} (worker ${env.worker.enabled ? 'in-process' : 'disabled'}). Swagger UI: ${base}/docs  ReDoc: ${base}/redoc`,
   );
 }

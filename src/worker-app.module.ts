@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { configModule } from './config/config.module';
+import { loggingModule } from './logging/logging.module';
+import { WorkerMetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -9,7 +11,13 @@ export class WorkerAppModule {
   static forRoot(): DynamicModule {
     return {
       module: WorkerAppModule,
-      imports: [configModule(), RedisModule, WorkerModule.headless()],
+      imports: [
+        configModule(),
+        loggingModule(),
+        RedisModule,
+        WorkerModule.headless(),
+        WorkerMetricsModule,
+      ],
     };
   }
 }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { exitOnSignals, loadEnvOrExit, logLevels } from './bootstrap';
+import { exitOnSignals, loadEnvOrExit, useStructuredLogs } from './bootstrap';
+import { configSummary } from './logging/config-summary';
 import { WorkerAppModule } from './worker-app.module';
 
 /** Headless worker: a Nest application context without HTTP. */
@@ -8,10 +10,11 @@ async function main(): Promise<void> {
   const env = loadEnvOrExit();
   // createApplicationContext also starts the worker: handle signals before it claims anything.
   const app = NestFactory.createApplicationContext(WorkerAppModule.forRoot(), {
-    logger: logLevels(env.app.logLevel),
+    bufferLogs: true,
   });
   exitOnSignals(app);
-  await app;
+  useStructuredLogs(await app);
+  new Logger('Main').log(configSummary(env, 'worker'), 'Configuration');
 }
 
 main().catch((error: unknown) => {

@@ -329,25 +329,29 @@ describe('start-up warning when Redis keeps nothing on disk (real processes)', (
     return child;
   }
 
-  const warningLine = (output: string): string | undefined =>
-    output.split('\n').find((line) => line.includes(WARNING));
+  /** The JSON log line that carries the warning. */
+  const warningLine = (output: string): Record<string, unknown> | undefined => {
+    const line = output.split('\n').find((text) => text.includes(WARNING));
+    return line === undefined ? undefined : (JSON.parse(line) as Record<string, unknown>);
+  };
 
   it('node dist/main.js warns when Redis has neither AOF nor RDB save points, and still starts', async () => {
     const server = await redisServer(); // appendonly no, save ''
     const apiProcess = await spawnService('dist/main.js', server);
     await apiProcess.waitForOutput(WARNING);
     await apiProcess.waitForOutput('API listening');
-    const line = warningLine(apiProcess.output()) ?? '';
-    expect(line).toContain('WARN');
-    expect(line).toContain('[RedisModule]');
-    expect(line).toContain('accepted jobs are lost if Redis restarts');
+    expect(warningLine(apiProcess.output())).toMatchObject({
+      level: 'warn',
+      context: 'RedisModule',
+      msg: expect.stringContaining('accepted jobs are lost if Redis restarts'),
+    });
   });
 
   it('node dist/worker.js warns too', async () => {
     const server = await redisServer();
     const workerProcess = await spawnService('dist/worker.js', server);
     await workerProcess.waitForOutput(WARNING);
-    expect(warningLine(workerProcess.output())).toContain('WARN');
+    expect(warningLine(workerProcess.output())).toMatchObject({ level: 'warn' });
   });
 
   it.each([
@@ -361,6 +365,6 @@ describe('start-up warning when Redis keeps nothing on disk (real processes)', (
     const output = apiProcess.output();
     expect(output).not.toContain(WARNING);
     // Warnings are printed at this log level (API_KEYS unset warns): the absence means something.
-    expect(output).toMatch(/\bWARN\b/);
+    expect(output).toContain('"level":"warn"');
   });
 });

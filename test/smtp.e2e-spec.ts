@@ -371,9 +371,11 @@ describe('SMTP configuration error through a worker process (wrong password)', (
   let redis: Redis;
   let api: TestApi | undefined;
   let worker: NodeProcess | undefined;
+  let probePort = 0;
 
   beforeAll(async () => {
     redis = connect();
+    probePort = await freePort();
     ca = createTestCa();
     peer = await TestSmtpServer.start({
       tls: ca,
@@ -391,7 +393,13 @@ describe('SMTP configuration error through a worker process (wrong password)', (
     api = await startApi(env);
     worker = spawnNode(
       'dist/worker.js',
-      testEnv({ ...env, JOB_MAX_RETRIES: '100', JOB_BACKOFF_BASE_MS: '50', LOG_LEVEL: 'log' }),
+      testEnv({
+        ...env,
+        JOB_MAX_RETRIES: '100',
+        JOB_BACKOFF_BASE_MS: '50',
+        LOG_LEVEL: 'log',
+        METRICS_PORT: String(probePort),
+      }),
     );
     await worker.waitForOutput('started');
   });
@@ -425,9 +433,12 @@ describe('SMTP configuration error through a worker process (wrong password)', (
 
     await worker!.waitForOutput(`smtp delivery to 127.0.0.1:${peer.port} fails on configuration`);
     const output = worker!.output();
-    expect(output).toMatch(
-      /ERROR \[Delivery\] smtp delivery to 127\.0\.0\.1:\d+ fails on configuration/,
-    );
+    const line = output.split('\n').find((l) => l.includes('fails on configuration')) ?? '';
+    expect(JSON.parse(line)).toMatchObject({ level: 'error', context: 'Delivery' });
+    // The worker's readiness probe says so too.
+    const ready = await request(`http://127.0.0.1:${probePort}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'error', failed: ['delivery'] });
     for (const secret of [WRONG, encodeURIComponent(WRONG), 'smtp://']) {
       expect(output).not.toContain(secret);
     }
@@ -437,6 +448,7 @@ describe('SMTP configuration error through a worker process (wrong password)', (
     expect(done.retry_count as number).toBeGreaterThanOrEqual(2);
     expect(peer.messages).toHaveLength(1);
     await worker!.waitForOutput(`smtp delivery to 127.0.0.1:${peer.port} works again`);
+    expect((await request(`http://127.0.0.1:${probePort}/health/ready`)).status).toBe(200);
   });
 });
 

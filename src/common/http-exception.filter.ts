@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isRedisUnavailableError } from '../redis/redis-connection';
 import { ApiError, ErrorBody, errorBody, ErrorCode, reasonPhrase } from './error-body';
 import { DOMAIN_ERROR_STATUS } from './error-status';
@@ -53,8 +53,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const body = this.toBody(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const body = this.toBody(exception, http.getRequest<FastifyRequest | undefined>()?.id);
     if (exception instanceof ApiError) void reply.headers(exception.headers);
     void reply
       .status(body.statusCode)
@@ -62,7 +63,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       .send(body);
   }
 
-  toBody(exception: unknown): ErrorBody {
+  /** `requestId` goes on the lines logged about the error. */
+  toBody(exception: unknown, requestId?: string): ErrorBody {
     if (exception instanceof ApiError) return exception.body;
     const code = (exception as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && DOMAIN_ERROR_STATUS[code] !== undefined) {
@@ -77,12 +79,16 @@ export class HttpErrorFilter implements ExceptionFilter {
       return errorBody(status, name, text);
     }
     if (isRedisUnavailableError(exception)) {
-      this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
+      this.logger.warn(
+        { request_id: requestId },
+        `Redis unavailable: ${(exception as Error).message}`,
+      );
       return errorBody(503, ErrorCode.StoreUnavailable, STORE_UNAVAILABLE_MESSAGE);
     }
     const framework = frameworkError(exception);
     if (framework) return framework;
     this.logger.error(
+      { request_id: requestId },
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
     return errorBody(500, ErrorCode.Internal, 'Internal server error');

@@ -13,6 +13,7 @@ export const jobsConfig = registerAs('jobs', () => loadEnv(process.env).jobs);
 export const securityConfig = registerAs('security', () => loadEnv(process.env).security);
 export const emailConfig = registerAs('email', () => loadEnv(process.env).email);
 export const webhookConfig = registerAs('webhook', () => loadEnv(process.env).webhook);
+export const metricsConfig = registerAs('metrics', () => loadEnv(process.env).metrics);
 
 export const allConfigNamespaces = [
   appConfig,
@@ -22,4 +23,5 @@ export const allConfigNamespaces = [
   securityConfig,
   emailConfig,
   webhookConfig,
+  metricsConfig,
 ];

@@ -19,7 +19,9 @@ const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 describe('loadEnv', () => {
   it('applies the documented defaults', () => {
     const env = loadEnv({});
-    expect(env.app.port).toBe(3000);
+    expect(env.app).toEqual({ port: 3000, host: '0.0.0.0', logLevel: 'info', logFormat: 'json' });
+    expect(env.metrics).toEqual({ port: 9464 });
+    expect(env.security).toMatchObject({ docsRequireKey: false, metricsRequireKey: false });
     expect(env.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'jobs' });
     expect(env.worker).toEqual({
       enabled: true,
@@ -73,8 +75,14 @@ describe('loadEnv', () => {
       SMTP_TIMEOUT_MS: '2500',
       WEBHOOK_SECRET: SECRET,
       WEBHOOK_ALLOW_PRIVATE: 'true',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
+      METRICS_PORT: '0',
+      METRICS_REQUIRE_KEY: 'true',
     });
-    expect(env.app.port).toBe(8080);
+    expect(env.app).toMatchObject({ port: 8080, logLevel: 'debug', logFormat: 'pretty' });
+    expect(env.metrics.port).toBe(0);
+    expect(env.security.metricsRequireKey).toBe(true);
     expect(env.redis).toEqual({ url: 'rediss://:secret@cache.internal:6380', queuePrefix: 'mail' });
     expect(env.worker).toMatchObject({ enabled: false, concurrency: 50, leaseMs: 10000 });
     expect(env.jobs).toMatchObject({
@@ -131,6 +139,11 @@ describe('loadEnv', () => {
     ['EMAIL_FROM', 'nobody'],
     ['JOB_RETENTION_COMPLETED_S', '-1'],
     ['LOG_LEVEL', 'chatty'],
+    ['LOG_LEVEL', 'INFO'],
+    ['LOG_FORMAT', 'xml'],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_PORT', '-1'],
+    ['METRICS_REQUIRE_KEY', 'perhaps'],
     ['JOB_MAX_STALLS', '-1'],
     ['JOB_ATTEMPT_TIMEOUT_MS', '5'],
     ['EVENTS_ENABLED', 'sometimes'],
@@ -290,6 +303,20 @@ describe('loadEnv', () => {
         '::1',
       ]);
     });
+  });
+
+  it.each([
+    ['fatal', 'fatal'],
+    ['error', 'error'],
+    ['warn', 'warn'],
+    ['info', 'info'],
+    ['debug', 'debug'],
+    ['trace', 'trace'],
+    // Nest's names, which earlier releases documented.
+    ['log', 'info'],
+    ['verbose', 'trace'],
+  ])('LOG_LEVEL=%s logs at pino level %s', (value, level) => {
+    expect(loadEnv({ LOG_LEVEL: value }).app.logLevel).toBe(level);
   });
 
   it('treats empty values as unset', () => {

@@ -11,14 +11,28 @@ import { readFileSync } from 'node:fs';
 export type TrustProxy = false | number | string[];
 
 export type EmailTransportKind = 'simulated' | 'smtp';
-export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+/** pino's levels, most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+/** Nest's names, as earlier releases accepted them: still understood. */
+export const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevelName>> = {
+  log: 'info',
+  verbose: 'trace',
+};
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Env {
   app: {
     port: number;
     host: string;
     logLevel: LogLevelName;
+    /** JSON lines (for collectors) or coloured text (for people). */
+    logFormat: LogFormat;
+  };
+  metrics: {
+    /** Port of the headless worker's /metrics and /health server; 0 = none. */
+    port: number;
   };
   redis: {
     url: string;
@@ -49,6 +63,8 @@ export interface Env {
     adminApiKeys: string[];
     /** Whether /docs, /docs-json and /redoc also need a key when API_KEYS is set. */
     docsRequireKey: boolean;
+    /** Whether /metrics needs a key when API_KEYS is set. */
+    metricsRequireKey: boolean;
     /** Requests per minute per API key (or client address when open); 0 = no limit. */
     rateLimitPerMinute: number;
     /** Reads (status polling, listings) per minute, a budget of their own; 0 = no limit. */
@@ -156,8 +172,14 @@ class EnvReader {
     return fallback;
   }
 
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.value(name);
+  oneOf<T extends string>(
+    name: string,
+    fallback: T,
+    allowed: readonly T[],
+    aliases: Readonly<Record<string, T>> = {},
+  ): T {
+    const raw = this.value(name);
+    const v = raw !== undefined && Object.hasOwn(aliases, raw) ? aliases[raw] : raw;
     if (v === undefined) return fallback;
     if (!(allowed as readonly string[]).includes(v)) {
       this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
@@ -329,7 +351,11 @@ export function loadEnv(raw: RawEnv): Env {
     app: {
       port: r.int('PORT', 3000, 0, 65535),
       host: r.string('HOST', '0.0.0.0'),
-      logLevel: r.oneOf<LogLevelName>('LOG_LEVEL', 'log', LOG_LEVELS),
+      logLevel: r.oneOf<LogLevelName>('LOG_LEVEL', 'info', LOG_LEVELS, LOG_LEVEL_ALIASES),
+      logFormat: r.oneOf<LogFormat>('LOG_FORMAT', 'json', LOG_FORMATS),
+    },
+    metrics: {
+      port: r.int('METRICS_PORT', 9464, 0, 65535),
     },
     redis: {
       url: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string,
@@ -373,6 +399,7 @@ export function loadEnv(raw: RawEnv): Env {
         'must be 16-256 printable characters, no spaces',
       ),
       docsRequireKey: r.bool('DOCS_REQUIRE_KEY', false),
+      metricsRequireKey: r.bool('METRICS_REQUIRE_KEY', false),
       rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
       rateLimitReadsPerMinute: r.int('RATE_LIMIT_READS_PER_MINUTE', 6000, 0, 10_000_000),
       trustProxy: r.trustProxy('TRUST_PROXY'),

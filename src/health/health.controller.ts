@@ -7,9 +7,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { Public } from '../security/security.decorators';
+import { CHECK_TIMEOUT_MS, pingWithin, Readiness, ReadinessReport } from './readiness';
 
 function healthSchema(status: string, redis: string) {
   return {
@@ -23,14 +23,50 @@ function healthSchema(status: string, redis: string) {
   };
 }
 
-/** Health answers within this long, even when Redis hangs. */
-const PING_TIMEOUT_MS = 800;
+const check = (status: 'up' | 'down', detail?: string) => ({
+  status,
+  ...(detail ? { detail } : {}),
+});
+
+const readySchema = (ready: boolean) => ({
+  type: 'object' as const,
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string' as const, enum: [ready ? 'ok' : 'error'] },
+    checks: {
+      type: 'object' as const,
+      description: 'One entry per check: redis, process, and any check a module adds.',
+      additionalProperties: {
+        type: 'object' as const,
+        required: ['status'],
+        properties: {
+          status: { type: 'string' as const, enum: ['up', 'down'] },
+          detail: { type: 'string' as const, description: 'Why the check is down.' },
+        },
+      },
+    },
+    ...(ready ? {} : { failed: { type: 'array' as const, items: { type: 'string' as const } } }),
+  },
+  example: ready
+    ? { status: 'ok', checks: { redis: check('up'), process: check('up') } }
+    : {
+        status: 'error',
+        checks: {
+          redis: check('down', `no reply to PING within ${CHECK_TIMEOUT_MS} ms`),
+          process: check('up'),
+        },
+        failed: ['redis'],
+      },
+});
 
 @ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly readiness: Readiness,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Liveness and Redis reachability (no API key needed)' })
@@ -39,21 +75,47 @@ export class HealthController {
     schema: healthSchema('ok', 'up'),
   })
   @ApiServiceUnavailableResponse({
-    description: 'Redis does not answer within 800 ms.',
+    description: `Redis does not answer within ${CHECK_TIMEOUT_MS} ms.`,
     schema: healthSchema('error', 'down'),
   })
   async check(
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: string; redis: string }> {
-    const up = await Promise.race([
-      this.redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      sleep(PING_TIMEOUT_MS, false, { ref: false }),
-    ]);
-    if (up) return { status: 'ok', redis: 'up' };
+    if (await pingWithin(this.redis)) return { status: 'ok', redis: 'up' };
     void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: 'error', redis: 'down' };
+  }
+
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: the process runs and serves requests (no API key needed)',
+    description:
+      'Always 200 while the process answers, also during shutdown; touches no dependency.',
+  })
+  @ApiOkResponse({
+    description: 'The process serves requests.',
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['ok'] } },
+      example: { status: 'ok' },
+    },
+  })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: Redis answers and the process is not shutting down (no API key needed)',
+    description:
+      `Each check must pass within ${CHECK_TIMEOUT_MS} ms. 503 names the failed checks; ` +
+      'a process that is shutting down (draining its worker) answers 503 so that load balancers stop sending it traffic.',
+  })
+  @ApiOkResponse({ description: 'Every check passes.', schema: readySchema(true) })
+  @ApiServiceUnavailableResponse({ description: 'A check failed.', schema: readySchema(false) })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessReport> {
+    const report = await this.readiness.report();
+    if (report.status !== 'ok') void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return report;
   }
 }

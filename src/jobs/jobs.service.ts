@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { SubmitJobDto } from './dto/submit-job.dto';
+import { JobMetrics } from '../metrics/job-metrics';
 import { JobRepository } from '../queue/job.repository';
 import { JobError, JobErrorCode } from '../queue/job.errors';
 import { JobDue, JobRecord, JobStatus, NewJob } from '../queue/job.types';
@@ -42,7 +43,10 @@ export function canonicalJson(value: unknown): string {
 
 @Injectable()
 export class JobsService {
-  constructor(private readonly repository: JobRepository) {}
+  constructor(
+    private readonly repository: JobRepository,
+    private readonly metrics: JobMetrics,
+  ) {}
 
   /**
    * Validates, then writes all jobs atomically. With an idempotency key, a repeat
@@ -56,13 +60,16 @@ export class JobsService {
     const jobs = this.prepare(dtos);
     if (!idempotency) {
       await this.repository.submit(jobs);
+      this.metrics.submitted(jobs);
       return { ids: jobs.map((job) => job.id), replayed: false };
     }
-    return this.repository.submitOnce(jobs, {
+    const result = await this.repository.submitOnce(jobs, {
       scope: sha256(`${idempotency.principal}\n${idempotency.key}`),
       fingerprint: sha256(`${listField}\n${canonicalJson(dtos)}`),
       ttlS: IDEMPOTENCY_TTL_S,
     });
+    if (!result.replayed) this.metrics.submitted(jobs);
+    return result;
   }
 
   async status(jobId: string): Promise<JobRecord> {

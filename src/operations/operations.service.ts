@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { JobMetrics } from '../metrics/job-metrics';
 import { BulkOperations } from '../queue/bulk-operations';
 import { JobError, JobErrorCode } from '../queue/job.errors';
 import { JobListing } from '../queue/job-listing';
@@ -26,6 +27,7 @@ export class OperationsService {
     private readonly listing: JobListing,
     private readonly bulk: BulkOperations,
     private readonly stats: QueueStats,
+    private readonly metrics: JobMetrics,
   ) {}
 
   async list(query: ListJobsQuery): Promise<JobList> {
@@ -62,6 +64,8 @@ export class OperationsService {
     if (outcome === 'cancel-requested') {
       return { accepted: true, job: { ...job, cancel_requested: true } };
     }
+    // A waiting job ends here; a running one ends in its worker, which counts it.
+    this.metrics.finished(job.job_type, 'cancelled');
     return { accepted: false, job };
   }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
+import { addressOf } from '../logging/config-summary';
 
 /**
  * Connection options shared by every connection the service opens.
@@ -30,6 +31,7 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
 export function createRedisConnection(url: string, name: string, extra: RedisOptions = {}): Redis {
   const client = new Redis(url, { ...connectionOptions(name), ...extra });
   const logger = new Logger('Redis');
+  const fields = { connection: name, redis: addressOf(url) };
   let last = { message: '', at: 0 };
   // The real cause (refused, NOAUTH, WRONGPASS, an untrusted certificate) is only
   // visible here; log it, but not once per reconnect attempt.
@@ -37,7 +39,19 @@ export function createRedisConnection(url: string, name: string, extra: RedisOpt
     const now = Date.now();
     if (error.message === last.message && now - last.at < ERROR_LOG_INTERVAL_MS) return;
     last = { message: error.message, at: now };
-    logger.warn(`Connection ${name}: ${error.message}`);
+    logger.warn({ ...fields, error: error.message }, `Connection ${name}: ${error.message}`);
+  });
+  // Changes of state, not every reconnect attempt: connected, and lost after being connected.
+  let connected = false;
+  client.on('ready', () => {
+    connected = true;
+    last = { message: '', at: 0 };
+    logger.log(fields, `Connection ${name}: connected`);
+  });
+  client.on('close', () => {
+    if (!connected) return;
+    connected = false;
+    logger.log(fields, `Connection ${name}: closed`);
   });
   return client;
 }

@@ -40,7 +40,8 @@ export class ApiKeyGuard implements CanActivate {
     const open =
       !this.keys.enabled ||
       publicKind === 'always' ||
-      (publicKind === 'docs' && !this.security.docsRequireKey);
+      (publicKind === 'docs' && !this.security.docsRequireKey) ||
+      (publicKind === 'metrics' && !this.security.metricsRequireKey);
     if (open) {
       request.principal = 'anonymous';
       request.isAdmin = !this.admins.enabled;

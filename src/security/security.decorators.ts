@@ -11,9 +11,9 @@ export const PUBLIC_OPERATION = 'x-public-operation';
 
 /**
  * `always`: no key is ever needed (health). `docs`: none unless DOCS_REQUIRE_KEY=true.
- * Public routes are not rate-limited either.
+ * `metrics`: none unless METRICS_REQUIRE_KEY=true. Public routes are not rate-limited either.
  */
-export type PublicKind = 'always' | 'docs';
+export type PublicKind = 'always' | 'docs' | 'metrics';
 
 /** A route (or controller) anyone may call, with no API key and no rate limit. */
 export const Public = (kind: PublicKind = 'always'): MethodDecorator & ClassDecorator =>

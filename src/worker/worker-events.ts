@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ClaimedJob } from '../queue/job.types';
+import type { ClaimedJob, Recovered } from '../queue/job.types';
 
 /** How one attempt ended, as the worker recorded it. */
 export type AttemptOutcome =
@@ -18,6 +18,13 @@ export interface AttemptSettled {
   error?: string;
 }
 
+/** A job whose lease had expired, recovered by this worker (a stall of its previous worker). */
+export interface RecoveredJob extends Recovered {
+  type: string;
+  /** Failed attempts before the stall (the stalled attempt was number retryCount + 1). */
+  retryCount: number;
+}
+
 /**
  * What a worker process does, as typed events: metrics, logs and tests hang on
  * these instead of on log strings.
@@ -29,6 +36,8 @@ export interface WorkerEventMap {
   attempt: [job: ClaimedJob];
   /** An attempt's outcome was recorded (or discarded). */
   settled: [settled: AttemptSettled];
+  /** Expired leases this worker recovered: requeued, or ended failed or cancelled. */
+  recovered: [jobs: RecoveredJob[]];
 }
 
 export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

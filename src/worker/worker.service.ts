@@ -2,20 +2,21 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
-  Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type Redis from 'ioredis';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobsConfig, redisConfig, workerConfig } from '../config/configuration';
 import { isPermanentJobError, retryAfterMsOf } from '../handlers/job-handler';
 import { JobHandlerRegistry } from '../handlers/job-handler.registry';
+import { jobFields, recipientDomain, withoutMailboxes } from '../logging/job-log';
 import { IndexUpkeep } from '../queue/index-upkeep';
 import { JobRepository } from '../queue/job.repository';
-import { ClaimedJob, ClaimThrottle, HeldLease } from '../queue/job.types';
+import { ClaimedJob, ClaimThrottle, FailOutcome, HeldLease, Recovered } from '../queue/job.types';
 import { WorkSignal } from '../queue/work-signal';
 import { WorkerRegistry } from '../queue/worker-registry';
 import { REDIS_CLIENT } from '../redis/redis.constants';
@@ -24,7 +25,7 @@ import { serverUptimeMs } from '../redis/server-info';
 import { tryLock } from '../redis/lock';
 import { backoffDelayMs } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
-import { AttemptOutcome, WorkerEvents } from './worker-events';
+import { AttemptOutcome, RecoveredJob, WorkerEvents } from './worker-events';
 import {
   CLAIM_THROTTLE,
   IDLE_BLOCK_MS,
@@ -43,6 +44,8 @@ interface ActiveJob {
   settling: boolean;
   /** Why the attempt was stopped from here, if it was. */
   stopReason?: 'cancel' | 'timeout';
+  /** Handed back to the queue at shutdown (logged as such, not as a lost lease). */
+  handedBack?: boolean;
   done: Promise<void>;
 }
 
@@ -59,7 +62,6 @@ const MAX_ERROR_LENGTH = 1000;
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('Worker');
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly events = new WorkerEvents();
   private readonly active = new Map<string, ActiveJob>(); // by lease token
@@ -113,6 +115,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
     @Inject(CLAIM_THROTTLE) private readonly throttle: ClaimThrottle | undefined,
+    @InjectPinoLogger('Worker') private readonly logger: PinoLogger,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -156,7 +159,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     void this.heartbeat();
     void this.recover();
     this.loopDone = this.loop();
-    this.logger.log(`Worker ${this.workerId} started (concurrency ${this.config.concurrency})`);
+    this.logger.info(
+      { worker_id: this.workerId, concurrency: this.config.concurrency },
+      `Worker ${this.workerId} started (concurrency ${this.config.concurrency})`,
+    );
   }
 
   /**
@@ -176,7 +182,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.loopDone;
 
     if (this.active.size > 0) {
-      this.logger.log(
+      this.logger.info(
+        { jobs: this.active.size, timeout_ms: this.config.shutdownTimeoutMs },
         `Waiting up to ${this.config.shutdownTimeoutMs} ms for ${this.active.size} job(s)`,
       );
       const allDone = Promise.all([...this.active.values()].map((job) => job.done));
@@ -188,7 +195,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.control?.disconnect();
     await this.registry.remove(this.workerId).catch(() => undefined);
     this.state = 'stopped';
-    this.logger.log(`Worker ${this.workerId} stopped`);
+    this.logger.info({ worker_id: this.workerId }, `Worker ${this.workerId} stopped`);
   }
 
   private async loop(): Promise<void> {
@@ -208,7 +215,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           tokenPrefix,
           this.throttle,
         );
-        if (failures > 0) this.logger.log('Redis reachable again: claiming resumed');
+        if (failures > 0) this.logger.info('Redis reachable again: claiming resumed');
         failures = 0;
         for (const job of jobs) this.begin(job);
         if (jobs.length === 0) await this.idle(earliest(nextDueInMs, throttledForMs));
@@ -216,7 +223,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (this.state !== 'running') break;
         failures += 1;
         if (failures === 1 || failures % 50 === 0) {
-          this.logger.warn(`Cannot claim (attempt ${failures}): ${describe(error)}; retrying`);
+          this.logger.warn(
+            { failures, error: describe(error) },
+            `Cannot claim (attempt ${failures}): ${describe(error)}; retrying`,
+          );
         }
         await this.pause(Math.min(50 * 2 ** failures, 2000));
       }
@@ -283,11 +293,20 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.running -= 1;
     this.slotFreed?.();
     let recorded: AttemptOutcome = 'discarded';
-    if (entry.lost) {
-      this.logger.warn(`Job ${job.id}: lease lost during the attempt, its result is discarded`);
+    if (entry.handedBack) {
+      // Logged by handBack: a normal shutdown, not a lost lease.
+    } else if (entry.lost) {
+      this.logger.warn(
+        { ...jobFields(job), run_ms: Math.round(runMs) },
+        'Lease lost during the attempt: its result is discarded (the job runs again)',
+      );
     } else {
       entry.settling = true;
       recorded = await this.settle(job, entry, outcome);
+      // A line per success only at debug: at the default level successes are counted, not logged.
+      if (recorded === 'success' && this.logger.logger.isLevelEnabled('debug')) {
+        this.logger.debug({ ...jobFields(job), run_ms: Math.round(runMs) }, 'Job completed');
+      }
     }
     this.events.emit('settled', {
       job,
@@ -360,19 +379,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           if (!owned) {
             // Also seen when Redis applied an earlier try whose reply was lost in an outage.
             this.logger.warn(
-              `Job ${job.id}: completion refused, this worker no longer holds its lease`,
+              jobFields(job),
+              'Completion refused: this worker no longer holds the lease',
             );
             return 'discarded';
           }
           return 'success';
         }
         const retry = job.retryCount + 1;
+        // A peer's Retry-After that asks for longer than the backoff wins.
+        const delayMs = Math.max(
+          backoffDelayMs(this.jobs.backoffBaseMs, retry),
+          outcome.retryAfterMs,
+        );
         const result = await this.repository.fail(entry.lease, outcome.reason, {
-          // A peer's Retry-After that asks for longer than the backoff wins.
-          delayMs: Math.max(backoffDelayMs(this.jobs.backoffBaseMs, retry), outcome.retryAfterMs),
+          delayMs,
           permanent: outcome.permanent,
         });
-        this.logger.debug(`Job ${job.id}: attempt ${retry} failed (${outcome.reason}): ${result}`);
+        this.logFailure(job, outcome, result, delayMs);
         return result === 'retry-scheduled'
           ? 'retry'
           : result === 'lease-lost'
@@ -381,11 +405,44 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       } catch (error) {
         if (entry.lost || !isRedisUnavailableError(error)) {
           // The lease will expire and the job will be recovered: nothing is lost.
-          this.logger.error(`Job ${job.id}: could not record the result: ${describe(error)}`);
+          this.logger.error(
+            { ...jobFields(job), error: describe(error) },
+            'Could not record the result of the attempt; the job runs again once its lease expires',
+          );
           return 'discarded';
         }
         await sleep(Math.min(50 * 2 ** attempt, 2000));
       }
+    }
+  }
+
+  /**
+   * Every failed attempt is logged with its reason at the default level: a retry at
+   * info, a job that ends failed as a warning. Addresses in the reason show only
+   * their domain.
+   */
+  private logFailure(
+    job: ClaimedJob,
+    outcome: Extract<Outcome, { ok: false }>,
+    result: FailOutcome,
+    delayMs: number,
+  ): void {
+    const fields = {
+      ...jobFields(job),
+      recipient_domain: recipientDomain(job.payload),
+      error: withoutMailboxes(outcome.reason),
+    };
+    if (result === 'retry-scheduled') {
+      this.logger.info({ ...fields, retry_in_ms: delayMs }, 'Attempt failed: retry scheduled');
+    } else if (result === 'failed') {
+      this.logger.warn(
+        { ...fields, permanent: outcome.permanent },
+        outcome.permanent ? 'Job failed: permanent error' : 'Job failed: no retries left',
+      );
+    } else if (result === 'cancelled') {
+      this.logger.info(fields, 'Job cancelled: its attempt was aborted');
+    } else {
+      this.logger.warn(fields, 'Attempt failed after its lease was lost: result discarded');
     }
   }
 
@@ -409,7 +466,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       }
     });
     this.control.subscribe(channel).catch((error: unknown) => {
-      this.logger.warn(`Cannot listen for cancel requests: ${describe(error)}`);
+      this.logger.warn({ error: describe(error) }, 'Cannot listen for cancel requests');
     });
   }
 
@@ -417,7 +474,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (entry.settling || entry.lost || entry.stopReason) return;
     entry.stopReason = 'cancel';
     entry.abort.abort(new Error('job cancelled'));
-    this.logger.log(`Job ${entry.lease.id}: cancel requested, attempt aborted`);
+    this.logger.info(jobFields(entry.job), 'Cancel requested: attempt aborted');
   }
 
   private async heartbeat(): Promise<void> {
@@ -434,7 +491,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         this.config.leaseMs * 2,
       )
       .catch((error: unknown) =>
-        this.logger.debug(`Presence heartbeat failed: ${describe(error)}`),
+        this.logger.debug({ error: describe(error) }, 'Presence heartbeat failed'),
       );
     if (this.active.size === 0) return;
     const entries = [...this.active.values()].filter((e) => !e.lost);
@@ -449,14 +506,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (!entry || entry.settling) continue;
         entry.lost = true;
         entry.abort.abort(new Error('lease lost'));
-        this.logger.warn(`Job ${entry.lease.id}: lease lost (expired and recovered elsewhere)`);
+        this.logger.warn(
+          jobFields(entry.job),
+          'Lease lost (it expired and the job was recovered elsewhere): attempt aborted',
+        );
       }
       for (const token of cancel) {
         const entry = this.active.get(token);
         if (entry) this.cancelAttempt(entry);
       }
     } catch (error) {
-      this.logger.debug(`Heartbeat failed: ${describe(error)}`);
+      this.logger.debug({ error: describe(error) }, 'Heartbeat failed');
     }
   }
 
@@ -468,16 +528,36 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // heartbeat. This also covers a worker that first connected after the restart.
       if ((await serverUptimeMs(this.redis)) < this.config.leaseMs) return;
       const recovered = await this.repository.recoverExpired();
-      for (const { id, outcome, stallCount } of recovered) {
-        if (outcome === 'failed') {
-          this.logger.warn(`Job ${id}: its worker was lost ${stallCount} times, the job failed`);
+      if (recovered.length === 0) return;
+      const jobs = await this.describeRecovered(recovered);
+      this.events.emit('recovered', jobs);
+      for (const job of jobs) {
+        const fields = { ...jobFields(job), stall_count: job.stallCount, outcome: job.outcome };
+        if (job.outcome === 'failed') {
+          this.logger.warn(
+            fields,
+            `Job stalled: its worker was lost ${job.stallCount} times, the job failed`,
+          );
         } else {
-          this.logger.warn(`Job ${id}: lease expired (worker lost), job ${outcome}`);
+          this.logger.warn(fields, `Job stalled: lease expired (worker lost), job ${job.outcome}`);
         }
       }
     } catch (error) {
-      this.logger.debug(`Recovery check failed: ${describe(error)}`);
+      this.logger.debug({ error: describe(error) }, 'Recovery check failed');
     }
+  }
+
+  /** The type and attempt of recovered jobs, for their log lines and metrics (rare: one round trip). */
+  private async describeRecovered(recovered: Recovered[]): Promise<RecoveredJob[]> {
+    const pipeline = this.redis.pipeline();
+    for (const { id } of recovered) {
+      pipeline.hmget(this.repository.keys.hash(id), 'job_type', 'retry_count');
+    }
+    const replies = await pipeline.exec().catch(() => null);
+    return recovered.map((job, i) => {
+      const [type, retryCount] = (replies?.[i]?.[1] as (string | null)[] | undefined) ?? [];
+      return { ...job, type: type ?? 'unknown', retryCount: Number(retryCount ?? 0) };
+    });
   }
 
   /**
@@ -492,7 +572,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         more = (await this.upkeep.run(UPKEEP_BUDGET)).more;
       }
     } catch (error) {
-      this.logger.debug(`Index upkeep failed: ${describe(error)}`);
+      this.logger.debug({ error: describe(error) }, 'Index upkeep failed');
     }
     if (this.state !== 'running') return;
     this.upkeepTimer = setTimeout(() => void this.runUpkeep(), more ? 50 : UPKEEP_EVERY_MS);
@@ -502,14 +582,25 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async handBack(entries: ActiveJob[]): Promise<void> {
     for (const entry of entries) {
       entry.lost = true;
+      entry.handedBack = true;
       entry.abort.abort(new Error('worker shutting down'));
     }
     try {
       const released = await this.repository.release(entries.map((e) => e.lease));
-      this.logger.log(`Shutdown timeout: handed ${released} unfinished job(s) back to the queue`);
+      for (const entry of entries) {
+        this.logger.info(
+          jobFields(entry.job),
+          'Shutdown: attempt stopped, job handed back to the queue',
+        );
+      }
+      this.logger.info(
+        { jobs: released },
+        `Shutdown timeout: handed ${released} unfinished job(s) back to the queue`,
+      );
     } catch (error) {
       this.logger.error(
-        `Could not hand back ${entries.length} job(s) (${describe(error)}); they return to the queue when their lease expires`,
+        { jobs: entries.length, error: describe(error) },
+        `Could not hand back ${entries.length} job(s); they return to the queue when their lease expires`,
       );
     }
   }
