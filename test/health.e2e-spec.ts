@@ -43,7 +43,8 @@ describe('GET /health/live and GET /health/ready', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ok',
-      checks: { redis: { status: 'up' }, process: { status: 'up' } },
+      // delivery: no transport has a configuration error (see test/smtp.e2e-spec.ts).
+      checks: { redis: { status: 'up' }, process: { status: 'up' }, delivery: { status: 'up' } },
     });
     expect(await request(`${api.baseUrl}/health`)).toMatchObject({
       status: 200,

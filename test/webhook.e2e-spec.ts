@@ -422,9 +422,12 @@ describe('webhook signing secret at start-up', () => {
     const api = await startApi(env);
     try {
       await worker.waitForOutput('started');
-      expect(worker.output()).toMatch(
-        /WARN \[Webhook\] WEBHOOK_SECRET is not set: webhooks are sent unsigned/,
-      );
+      await worker.waitForOutput('WEBHOOK_SECRET is not set');
+      const warning = worker
+        .output()
+        .split('\n')
+        .find((line) => line.includes('WEBHOOK_SECRET is not set: webhooks are sent unsigned'));
+      expect(JSON.parse(warning ?? '{}')).toMatchObject({ level: 'warn', context: 'Webhook' });
       const id = await submit(api, webhookJob({ url: receiver.url('/unsigned'), body: { a: 1 } }));
       await waitForStatus(api.baseUrl, id, 'completed');
       const [received] = receiver.to('/unsigned');

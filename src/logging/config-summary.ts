@@ -31,7 +31,7 @@ export function configSummary(env: Env, role: 'api' | 'worker'): Record<string, 
     ...(env.email.smtp === undefined
       ? {}
       : {
-          smtp: `${env.email.smtp.host}:${env.email.smtp.port}`,
+          smtp: `${env.email.smtp.implicitTls ? 'smtps' : 'smtp'}://${env.email.smtp.host}:${env.email.smtp.port}`,
           smtp_pool_size: env.email.smtpPoolSize,
         }),
     api_keys: env.security.apiKeys.length,
