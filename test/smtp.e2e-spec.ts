@@ -439,9 +439,12 @@ describe('SMTP configuration error through a worker process (wrong password)', (
     const ready = await request(`http://127.0.0.1:${probePort}/health/ready`);
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'error', failed: ['delivery'] });
-    for (const secret of [WRONG, encodeURIComponent(WRONG), 'smtp://']) {
+    for (const secret of [WRONG, encodeURIComponent(WRONG), 'smtp://mailer']) {
       expect(output).not.toContain(secret);
     }
+    // The start-up summary names the server, without the URL's credentials.
+    expect(output).toContain(`"smtp":"smtp://127.0.0.1:${peer.port}"`);
+    expect(output).not.toMatch(/smtps?:\/\/[^\s"@/]*@/);
 
     peer.password = WRONG; // the server's side is fixed
     const done = await waitForStatus(api!, id, 'completed');

@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EMAIL_TRANSPORT, EmailTransport, OutgoingEmail } from '../src/email/email-transport';
 import { JobRepository } from '../src/queue/job.repository';
 import { Priority } from '../src/queue/job-keys';
@@ -27,6 +28,9 @@ interface Send {
  */
 class ScriptedTransport implements EmailTransport {
   readonly sends: Send[] = [];
+  /** Sends started and not finished, now and at most. */
+  running = 0;
+  maxRunning = 0;
   private listeners: (() => void)[] = [];
 
   constructor(
@@ -36,11 +40,19 @@ class ScriptedTransport implements EmailTransport {
   send(email: OutgoingEmail, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const attempt = this.sends.filter((s) => s.email.jobId === email.jobId).length + 1;
+      this.running += 1;
+      this.maxRunning = Math.max(this.maxRunning, this.running);
+      let finished = false;
       const send: Send = {
         email,
         startedAt: Date.now(),
         signal,
-        finish: (error) => (error ? reject(error) : resolve()),
+        finish: (error) => {
+          if (!finished) this.running -= 1;
+          finished = true;
+          if (error) reject(error);
+          else resolve();
+        },
       };
       this.sends.push(send);
       this.listeners.forEach((l) => l());
@@ -276,6 +288,130 @@ describe('worker', () => {
     await waitFor(() => transport.started(next).length > 0, { what: 'the next job to start' });
   });
 
+  describe('claiming ahead (short jobs)', () => {
+    /** The events the queue wrote for a job, in order. */
+    const eventsOf = async (id: string): Promise<string[]> =>
+      (await redis.xrange(`${prefix}:events`, '-', '+'))
+        .map(([, fields]) => fields)
+        .filter((fields) => fields[3] === id)
+        .map((fields) => fields[1]);
+
+    async function submitTo(repo: JobRepository, kind: 'fast' | 'slow', n: number) {
+      return Promise.all(
+        Array.from({ length: n }, () => randomUUID()).map(async (id, i) => {
+          await repo.submit([
+            {
+              id,
+              type: 'send_email',
+              priority: 'high',
+              payloadJson: JSON.stringify({ to: `${kind}${i}@example.com` }),
+            },
+          ]);
+          return id;
+        }),
+      );
+    }
+
+    /** Jobs in one call, in this order (FIFO). */
+    async function submitInOrder(repo: JobRepository, kinds: ('fast' | 'slow')[]) {
+      const jobs = kinds.map((kind, i) => ({
+        id: randomUUID(),
+        type: 'send_email',
+        priority: 'high' as Priority,
+        payloadJson: JSON.stringify({ to: `${kind}${i}@example.com` }),
+      }));
+      await repo.submit(jobs);
+      return jobs.map((j) => j.id);
+    }
+
+    const slowHeld = () =>
+      new ScriptedTransport((email) => (email.to.startsWith('slow') ? 'hold' : undefined));
+
+    it('claims the next jobs while short ones run, never runs more than WORKER_CONCURRENCY, and hands back those that find no slot', async () => {
+      const transport = slowHeld();
+      harness = await startScriptedWorker(env({ WORKER_CONCURRENCY: '2' }), transport);
+      const warm = await submitTo(harness.repo, 'fast', 20);
+      await waitFor(
+        async () => (await Promise.all(warm.map(statusOf))).every((s) => s === 'completed'),
+        {
+          what: 'warm-up jobs completed',
+        },
+      );
+
+      const [slow1, slow2, fast1, fast2] = await submitInOrder(harness.repo, [
+        'slow',
+        'slow',
+        'fast',
+        'fast',
+      ]);
+      await waitFor(() => transport.started(slow1).length + transport.started(slow2).length === 2, {
+        what: 'both slots taken by the held jobs',
+      });
+      // Claimed ahead while both slots are taken: leased, not started.
+      await waitFor(async () => (await eventsOf(fast2)).includes('processing'), {
+        what: 'the next jobs claimed ahead',
+      });
+      expect(transport.started(fast1)).toHaveLength(0);
+      expect(transport.started(fast2)).toHaveLength(0);
+
+      // No slot frees within CLAIM_AHEAD_MAX_WAIT_MS: both go back, in their order.
+      await waitFor(async () => (await statusOf(fast2)) === 'pending', { what: 'handed back' });
+      await waitFor(async () => (await statusOf(fast1)) === 'pending', { what: 'handed back' });
+      expect(await redis.lrange(`${prefix}:queue:high`, 0, -1)).toEqual([fast2, fast1]);
+      expect(await redis.zcard(`${prefix}:inflight`)).toBe(2);
+
+      transport.sends.filter((s) => s.email.to.startsWith('slow')).forEach((s) => s.finish());
+      const all = [slow1, slow2, fast1, fast2];
+      await waitFor(
+        async () => (await Promise.all(all.map(statusOf))).every((s) => s === 'completed'),
+        {
+          what: 'all completed',
+        },
+      );
+      expect(transport.maxRunning).toBe(2);
+      // Handed back, not stalled and not a failed attempt: the job ran once, in order.
+      expect(await eventsOf(fast1)).toEqual([
+        'submitted',
+        'processing',
+        'released',
+        'processing',
+        'completed',
+      ]);
+      const order = transport.sends.map((s) => s.email.jobId);
+      expect(order.indexOf(fast1)).toBeLessThan(order.indexOf(fast2));
+      expect(transport.started(fast1)).toHaveLength(1);
+      expect(await redis.hget(`${prefix}:hash:${fast1}`, 'retry_count')).toBe('0');
+    });
+
+    it('is off with WORKER_CLAIM_AHEAD=false: a job is claimed only into a free slot', async () => {
+      const transport = slowHeld();
+      harness = await startScriptedWorker(
+        env({ WORKER_CONCURRENCY: '2', WORKER_CLAIM_AHEAD: 'false' }),
+        transport,
+      );
+      const warm = await submitTo(harness.repo, 'fast', 20);
+      await waitFor(
+        async () => (await Promise.all(warm.map(statusOf))).every((s) => s === 'completed'),
+        {
+          what: 'warm-up jobs completed',
+        },
+      );
+      const [slow1, slow2, fast1] = await submitInOrder(harness.repo, ['slow', 'slow', 'fast']);
+      await waitFor(() => transport.sends.length === 22, { what: 'both slots taken' });
+      // Nothing to await for something that must not happen: long enough that a worker
+      // claiming ahead would have claimed fast1 and handed it back (100 ms) by now.
+      await sleep(400);
+      expect(await eventsOf(fast1)).toEqual(['submitted']);
+      transport.sends.filter((s) => s.email.to.startsWith('slow')).forEach((s) => s.finish());
+      await waitFor(
+        async () =>
+          (await Promise.all([slow1, slow2, fast1].map(statusOf))).every((s) => s === 'completed'),
+        { what: 'all completed' },
+      );
+      expect(await eventsOf(fast1)).toEqual(['submitted', 'processing', 'completed']);
+    });
+  });
+
   describe('graceful shutdown', () => {
     it('stops claiming and lets the in-flight job finish', async () => {
       const transport = new ScriptedTransport();
@@ -304,8 +440,8 @@ describe('worker', () => {
       harness = undefined;
       expect(transport.sends.every((s) => s.signal.aborted)).toBe(true);
       expect(await Promise.all([a, b, c].map(statusOf))).toEqual(['pending', 'pending', 'pending']);
-      // a and b go back to the consuming end, ahead of c, which never started.
-      expect(await redis.lrange(`${prefix}:queue:low`, 0, -1)).toEqual([c, a, b]);
+      // a and b go back to the consuming end in their order (a runs next), ahead of c.
+      expect(await redis.lrange(`${prefix}:queue:low`, 0, -1)).toEqual([c, b, a]);
       expect(await redis.zcard(`${prefix}:inflight`)).toBe(0);
       // A late result of an abandoned attempt is refused.
       transport.sends.forEach((s) => s.finish());

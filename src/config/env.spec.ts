@@ -26,6 +26,7 @@ describe('loadEnv', () => {
     expect(env.worker).toEqual({
       enabled: true,
       concurrency: 10,
+      claimAhead: true,
       leaseMs: 30000,
       shutdownTimeoutMs: 10000,
     });
@@ -115,6 +116,7 @@ describe('loadEnv', () => {
     ['QUEUE_PREFIX', 'has space'],
     ['QUEUE_PREFIX', 'a*b'],
     ['WORKER_ENABLED', 'maybe'],
+    ['WORKER_CLAIM_AHEAD', 'sometimes'],
     ['WORKER_CONCURRENCY', '0'],
     ['WORKER_CONCURRENCY', '2.5'],
     ['WORKER_CONCURRENCY', '-1'],

@@ -41,6 +41,8 @@ export interface Env {
   worker: {
     enabled: boolean;
     concurrency: number;
+    /** Claim the next batch while the current one runs, when attempts are short. */
+    claimAhead: boolean;
     leaseMs: number;
     shutdownTimeoutMs: number;
   };
@@ -369,6 +371,7 @@ export function loadEnv(raw: RawEnv): Env {
     worker: {
       enabled: r.bool('WORKER_ENABLED', true),
       concurrency: r.int('WORKER_CONCURRENCY', 10, 1, 1000),
+      claimAhead: r.bool('WORKER_CLAIM_AHEAD', true),
       leaseMs: r.int('JOB_LEASE_MS', 30000, 500, 86_400_000),
       shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', 10000, 0, 3_600_000),
     },

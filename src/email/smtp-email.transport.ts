@@ -77,7 +77,18 @@ export class SmtpEmailTransport implements EmailTransport {
     };
     this.transporter =
       options.poolSize > 0
-        ? createTransport({ ...settings, pool: true, maxConnections: options.poolSize })
+        ? createTransport({
+            ...settings,
+            pool: true,
+            maxConnections: options.poolSize,
+            // A pooled connection is kept until the server closes it or it idles past
+            // SMTP_TIMEOUT_MS, not dropped after nodemailer's default of 100 messages: a
+            // new connection's greeting delays the message that opens it (~100 ms
+            // with smtp-server), which bunches deliveries at the server under
+            // EMAIL_RATE_LIMIT_PER_S. A server that caps messages per connection
+            // answers with a 4xx, which is retried.
+            maxMessages: Infinity,
+          })
         : createTransport(settings);
     const address = /<([^>]+)>\s*$/.exec(options.from)?.[1] ?? options.from;
     this.messageIdDomain = address.split('@')[1]?.trim() || 'localhost';

@@ -20,7 +20,7 @@ import { SseResponse } from './sse-response';
 
 const STREAM_DESCRIPTION =
   'A text/event-stream. Each message: `id:` the stream entry id, `event:` the event name ' +
-  '(submitted, processing, retry_scheduled, completed, failed, cancelled, stalled, retried), ' +
+  '(submitted, processing, retry_scheduled, completed, failed, cancelled, stalled, retried, released), ' +
   '`data:` the event as JSON (event, job_id, job_type, priority, ts; attempt, available_after, ' +
   'error, stall_count where they apply). A comment line every 15 s keeps proxies from closing it.';
 

@@ -8,6 +8,7 @@ export const JOB_EVENTS = [
   'cancelled',
   'stalled',
   'retried',
+  'released',
 ] as const;
 export type JobEventName = (typeof JOB_EVENTS)[number];
 

@@ -22,6 +22,9 @@ export function connectionOptions(name: string): RedisOptions {
     protocol: 2,
     // Commands issued in the same tick (concurrent requests) go out in one write.
     enableAutoPipelining: true,
+    // ...but ioredis keeps one auto-pipeline in flight per connection: a worker's claim
+    // would wait for its previous completion's reply. Its hot path goes out at once.
+    autoPipeliningIgnoredCommands: ['claimJobs', 'completeJobs'],
   };
 }
 

@@ -27,6 +27,8 @@ import { backoffDelayMs } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
 import { AttemptOutcome, RecoveredJob, WorkerEvents } from './worker-events';
 import {
+  CLAIM_AHEAD_MAX_RUN_MS,
+  CLAIM_AHEAD_MAX_WAIT_MS,
   CLAIM_THROTTLE,
   IDLE_BLOCK_MS,
   UPKEEP_BUDGET,
@@ -46,6 +48,10 @@ interface ActiveJob {
   stopReason?: 'cancel' | 'timeout';
   /** Handed back to the queue at shutdown (logged as such, not as a lost lease). */
   handedBack?: boolean;
+  /** Set while a job claimed ahead waits for a slot: called with whether to run it. */
+  startWhenFree?: (run: boolean) => void;
+  /** When it was claimed ahead (performance.now()). */
+  aheadSince?: number;
   done: Promise<void>;
 }
 
@@ -71,6 +77,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    * out while the completion is in flight instead of after it.
    */
   private running = 0;
+  /** Jobs claimed ahead of a free slot (their leases held), oldest first. */
+  private readonly claimedAhead: ActiveJob[] = [];
+  private aheadTimer?: NodeJS.Timeout;
+  /** Moving average of attempts' run time, ms: claiming ahead is for short jobs only. */
+  private runMsAverage = Infinity;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private claimSeq = 0;
   private startedTs = 0;
@@ -181,6 +192,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.pauseAbort?.abort();
     await this.loopDone;
 
+    // Jobs claimed ahead have not started: they go back to the queue now, not run.
+    clearTimeout(this.aheadTimer);
+    await this.returnAhead(this.claimedAhead.length);
     if (this.active.size > 0) {
       this.logger.info(
         { jobs: this.active.size, timeout_ms: this.config.shutdownTimeoutMs },
@@ -190,7 +204,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       const timeout = sleep(this.config.shutdownTimeoutMs, 'timeout' as const, { ref: false });
       await Promise.race([allDone, timeout]);
     }
-    if (this.active.size > 0) await this.handBack([...this.active.values()]);
+    if (this.active.size > 0) await this.handBack([...this.active.values()], 'timeout');
     clearInterval(this.heartbeatTimer);
     this.control?.disconnect();
     await this.registry.remove(this.workerId).catch(() => undefined);
@@ -202,7 +216,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     let failures = 0;
     while (this.state === 'running') {
       try {
-        const free = this.config.concurrency - this.running;
+        const free =
+          this.config.concurrency + this.aheadAllowance() - this.running - this.claimedAhead.length;
         if (free <= 0) {
           await new Promise<void>((resolve) => (this.slotFreed = resolve));
           this.slotFreed = undefined;
@@ -264,6 +279,52 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /**
+   * How many jobs may be claimed beyond the free slots. While attempts take a
+   * millisecond or two, the worker and Redis would otherwise take turns (Redis
+   * idle while the worker runs a batch, the worker idle while Redis claims the
+   * next): the next batch is claimed while this one runs. Long jobs never wait
+   * behind others here, and a rate-limited type's slots are not held.
+   */
+  private aheadAllowance(): number {
+    if (!this.config.claimAhead || this.throttle) return 0;
+    return this.runMsAverage <= CLAIM_AHEAD_MAX_RUN_MS ? this.config.concurrency : 0;
+  }
+
+  /**
+   * Jobs claimed ahead that have waited CLAIM_AHEAD_MAX_WAIT_MS for a slot (this
+   * worker's attempts turned slow) go back to the queue, to another worker.
+   */
+  private returnStaleAhead(): void {
+    this.aheadTimer = undefined;
+    const cutoff = performance.now() - CLAIM_AHEAD_MAX_WAIT_MS;
+    const fresh = this.claimedAhead.findIndex((entry) => (entry.aheadSince ?? 0) > cutoff);
+    const stale = fresh === -1 ? this.claimedAhead.length : fresh;
+    if (stale > 0) {
+      // No more claiming ahead until an attempt ends and says how long attempts take now.
+      this.runMsAverage = Infinity;
+      void this.returnAhead(stale);
+    }
+    this.watchAhead();
+  }
+
+  private watchAhead(): void {
+    const oldest = this.claimedAhead[0];
+    if (!oldest || this.aheadTimer || this.state !== 'running') return;
+    const dueIn = (oldest.aheadSince ?? 0) + CLAIM_AHEAD_MAX_WAIT_MS - performance.now();
+    this.aheadTimer = setTimeout(() => this.returnStaleAhead(), Math.max(1, Math.ceil(dueIn)));
+    this.aheadTimer.unref();
+  }
+
+  /** Hands the `count` oldest jobs claimed ahead back to the queue (they never ran here). */
+  private async returnAhead(count: number): Promise<void> {
+    if (count <= 0) return;
+    const entries = this.claimedAhead.splice(0, count);
+    await this.handBack(entries, 'not started');
+    for (const entry of entries) entry.startWhenFree?.(false);
+    this.slotFreed?.();
+  }
+
   private begin(job: ClaimedJob): void {
     const entry = {
       job,
@@ -279,19 +340,30 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       settling: false,
     } as ActiveJob;
     this.active.set(job.token, entry);
-    this.running += 1;
     entry.done = this.process(job, entry).finally(() => this.active.delete(job.token));
   }
 
   private async process(job: ClaimedJob, entry: ActiveJob): Promise<void> {
+    if (this.running < this.config.concurrency) {
+      this.running += 1;
+    } else {
+      // Claimed ahead: the attempt that ends next hands its slot over (running unchanged).
+      entry.aheadSince = performance.now();
+      this.claimedAhead.push(entry);
+      this.watchAhead();
+      const run = await new Promise<boolean>((resolve) => (entry.startWhenFree = resolve));
+      entry.startWhenFree = undefined;
+      if (!run) return; // handed back at shutdown
+    }
     // A rate-limited job starts at its reserved slot (the lease and slot are held meanwhile).
     if (job.startDelayMs > 0) await sleep(job.startDelayMs);
     this.events.emit('attempt', job);
     const startedAt = performance.now();
     const outcome = await this.attempt(job, entry);
     const runMs = performance.now() - startedAt;
-    this.running -= 1;
-    this.slotFreed?.();
+    this.runMsAverage =
+      this.runMsAverage === Infinity ? runMs : this.runMsAverage * 0.9 + runMs * 0.1;
+    this.freeSlot();
     let recorded: AttemptOutcome = 'discarded';
     if (entry.handedBack) {
       // Logged by handBack: a normal shutdown, not a lost lease.
@@ -316,6 +388,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
+  /** An ended attempt's slot goes to the oldest job claimed ahead, if any. */
+  private freeSlot(): void {
+    const next = this.claimedAhead.shift();
+    if (next) next.startWhenFree?.(true);
+    else this.running -= 1;
+    this.slotFreed?.();
+  }
+
   /**
    * Runs the handler. An attempt past JOB_ATTEMPT_TIMEOUT_MS is aborted and counts
    * as failed at once, even if its handler ignores the signal and never returns.
@@ -323,6 +403,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async attempt(job: ClaimedJob, entry: ActiveJob): Promise<Outcome> {
     let timer: NodeJS.Timeout | undefined;
     try {
+      // A job claimed ahead may be cancelled, or its lease lost, before it starts.
+      if (entry.stopReason || entry.lost) throw new Error('stopped before it started');
       const handler = this.handlers.get(job.type);
       if (!handler)
         throw Object.assign(new Error(`no handler for job_type "${job.type}"`), {
@@ -579,7 +661,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.upkeepTimer.unref();
   }
 
-  private async handBack(entries: ActiveJob[]): Promise<void> {
+  private async handBack(entries: ActiveJob[], why: 'timeout' | 'not started'): Promise<void> {
     for (const entry of entries) {
       entry.lost = true;
       entry.handedBack = true;
@@ -587,6 +669,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     try {
       const released = await this.repository.release(entries.map((e) => e.lease));
+      if (why === 'not started') {
+        this.logger.debug(
+          { jobs: released },
+          `Handed ${released} job(s) claimed ahead, not started, back to the queue`,
+        );
+        return;
+      }
       for (const entry of entries) {
         this.logger.info(
           jobFields(entry.job),

@@ -43,7 +43,7 @@ class Reservoir {
  * Wait and run times computed from job events, per minute over the last hour:
  * - wait = `processing.ts` minus the moment the attempt became due: the
  *   `available_after` of its `retry_scheduled` (or of a scheduled job's `submitted`),
- *   else the `ts` of its `submitted`, `retried` or `stalled` event;
+ *   else the `ts` of its `submitted`, `retried`, `stalled` or `released` event;
  * - run = `completed.ts`, `failed.ts` or `retry_scheduled.ts` (an attempt that failed
  *   and will run again) minus the attempt's `processing.ts`.
  * A sample counts in the minute its attempt started (wait) or ended (run). Only jobs
@@ -69,6 +69,7 @@ export class LatencyTracker {
         break;
       case 'retried':
       case 'stalled':
+      case 'released':
         this.startedAt.delete(id);
         this.track(this.dueAt, id, event.available_after ?? event.ts);
         break;

@@ -60,6 +60,7 @@ export const JOB_EVENT_NAMES = [
   'cancelled',
   'stalled',
   'retried',
+  'released',
 ] as const;
 export type JobEventName = (typeof JOB_EVENT_NAMES)[number];
 

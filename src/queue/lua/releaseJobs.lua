@@ -1,9 +1,11 @@
 --[[
-  release: a stopping worker hands back jobs it could not finish within its
-  shutdown timeout. Each job whose lease the caller still holds goes back to the
-  consuming end of its ready list (status pending), to run next elsewhere; one
-  whose cancellation was requested ends cancelled instead. Not a stall: the worker
-  said goodbye.
+  release: a worker hands back jobs it holds but will not finish: at shutdown, those
+  still running after its shutdown timeout and those it claimed ahead and had not
+  started; while running, jobs it claimed ahead that found no free slot in time.
+  Each job whose lease the caller still holds goes back to the consuming end of its
+  ready list (status pending, event `released`), to run next elsewhere; one whose
+  cancellation was requested ends cancelled instead. Not a stall, and not an
+  attempt: the worker said goodbye.
 
   KEYS[1]     in-flight set        <prefix>:inflight
   KEYS[2]     ready list, high     <prefix>:queue:high
@@ -27,7 +29,8 @@ local rcall = redis.call
 local maxEvents, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
 local released = 0
 local ts = epochSeconds(nowMs())
-for i = 1, #KEYS - 6 do
+-- Last to first: each goes to the consuming end, so the jobs keep their order there.
+for i = #KEYS - 6, 1, -1 do
   local id, token, jobKey = ARGV[3 * i], ARGV[3 * i + 1], KEYS[6 + i]
   local f = rcall('HMGET', jobKey, 'lease_token', 'priority', 'job_type', 'cancel_requested',
     'created_ts')
@@ -38,6 +41,7 @@ for i = 1, #KEYS - 6 do
       emitEvent(KEYS[6], maxEvents, 'cancelled', id, f[3], f[2], ts)
     else
       rcall('HSET', jobKey, 'status', 'pending', 'lease_token', '')
+      appendEvent(KEYS[6], maxEvents, 'released', id, f[3], f[2], ts)
       if f[2] == 'high' then
         rcall('RPUSH', KEYS[2], id)
       else
@@ -48,6 +52,7 @@ for i = 1, #KEYS - 6 do
   end
 end
 if released > 0 then
+  trimEvents(KEYS[6], maxEvents)
   rcall('ZADD', KEYS[4], 0, 'w')
 end
 return released
