@@ -180,7 +180,7 @@ describe('shared e-mail send rate', () => {
     // Each job costs a few dozen commands (scripts count the commands they run: about
     // 30 here in all); a worker polling while held back would add thousands per second.
     expect(commandsPerSecond).toBeLessThan(LIMIT * 50);
-     
+
     console.log(
       `rate limit ${LIMIT}/s: achieved ${achieved.toFixed(2)}/s, busiest second at the server ` +
         `${busiestSecond(begun)} (by start time ${busiestSecond(starts)}, by arrival ${busiestSecond(times)}), ` +
