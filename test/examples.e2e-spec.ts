@@ -75,9 +75,9 @@ describe('examples', () => {
 
   /** Exit code 0; on failure the assertion shows the example's whole output. */
   function expectSuccess(result: RunResult): void {
-    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toMatchObject({
-      code: 0,
-    });
+    // One string, so that a failure prints all of it (an object match shows only the diff).
+    const report = `exit code ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+    expect(report).toMatch(/^exit code 0\n/);
   }
 
   async function expectCleanedUp(result: RunResult): Promise<void> {

@@ -31,6 +31,17 @@ export class CompletionBatcher {
     });
   }
 
+  /**
+   * Sends the pending completions now rather than at the end of this turn. The
+   * worker calls it before a claim on the same connection, so Redis runs them first:
+   * a job whose handler has returned leaves the in-flight set (and its status
+   * `processing`) before the job that takes its slot enters it, and no observer
+   * sees more than WORKER_CONCURRENCY jobs of a worker in flight.
+   */
+  sendPending(): void {
+    if (this.pending.length > 0) void this.flush();
+  }
+
   private async flush(): Promise<void> {
     this.scheduled = false;
     const batch = this.pending;

@@ -224,6 +224,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           continue;
         }
         const tokenPrefix = `${this.workerId}:${++this.claimSeq}`;
+        this.completions.sendPending();
         const { jobs, nextDueInMs, throttledForMs } = await this.repository.claim(
           free,
           this.config.leaseMs,
