@@ -50,6 +50,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? (quick ? 100 : 5000));
 const HTTP_MS = quick ? 500 : 5000;
 const HTTP_WARMUP_MS = quick ? 300 : 1000;
 const PICKUPS = quick ? 20 : 200;
+const SCHEDULE_DELAY_MS = 250;
 const IDLE_MS = quick ? 1000 : 5000;
 const MEMORY_N = quick ? 300 : 10000;
 /** BENCH_ONLY=drain,pickup runs a subset (for profiling); the published run runs all. */
@@ -135,6 +136,34 @@ async function pickup(make) {
       await waitEmpty(redis.client, system.pendingKeys);
       const latencies = await system.pickupLatencies();
       return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), idleCommands };
+    } finally {
+      await stop(worker);
+      await system.close();
+    }
+  });
+}
+
+/**
+ * Lateness of scheduled jobs on an idle worker: jobs scheduled SCHEDULE_DELAY_MS
+ * ahead, one every 20 ms; picked_ts - (created_ts + delay) for this service,
+ * processedOn - (timestamp + delay) for BullMQ's `delay` option. Redis's default
+ * settings (hz 10) on both.
+ */
+async function scheduled(make) {
+  return withRedis(async (redis) => {
+    const system = make(redis.url, 'scheduled');
+    const worker = await system.startWorker(C);
+    try {
+      await waitBlocked(redis.client, 1);
+      await sleep(200);
+      for (let i = 0; i < PICKUPS; i++) {
+        await system.addDelayed(SCHEDULE_DELAY_MS);
+        await sleep(20);
+      }
+      await sleep(SCHEDULE_DELAY_MS);
+      await waitEmpty(redis.client, system.pendingKeys);
+      const lateness = await system.pickupLatencies(SCHEDULE_DELAY_MS);
+      return { p50: percentile(lateness, 50), p99: percentile(lateness, 99) };
     } finally {
       await stop(worker);
       await system.close();
@@ -317,12 +346,22 @@ function plan() {
     ...[1, 2].map((w) => ({
       key: `drain W=${w}`,
       rounds: DRAIN_ROUNDS,
-      systems: { jobq: () => drain(jobq, w), bullmq: () => drain(bullmq, w) },
+      systems: {
+        jobq: () => drain(jobq, w),
+        // The events stream's cost: the same drain with EVENTS_ENABLED=false (W=1 only).
+        ...(w === 1 ? { jobqNoEvents: () => drain(jobqWith({ EVENTS_ENABLED: 'false' }), w) } : {}),
+        bullmq: () => drain(bullmq, w),
+      },
     })),
     {
       key: 'pickup',
       rounds: REPEATS,
       systems: { jobq: () => pickup(jobq), bullmq: () => pickup(keepCompleted) },
+    },
+    {
+      key: 'scheduled',
+      rounds: REPEATS,
+      systems: { jobq: () => scheduled(jobq), bullmq: () => scheduled(keepCompleted) },
     },
     {
       key: 'memory',
@@ -426,6 +465,26 @@ function table(results) {
       reference: bullWorker,
     });
   }
+  const events = 'this service, EVENTS_ENABLED=false';
+  row(
+    'Drain throughput, W=1, events on (jobs/s)',
+    'drain W=1',
+    ['jobq', 'jobqNoEvents'],
+    (x) => x.rate,
+    {
+      reference: events,
+    },
+  );
+  row(
+    'Redis CPU per job, W=1, events on (µs)',
+    'drain W=1',
+    ['jobq', 'jobqNoEvents'],
+    (x) => x.redisCpuUs,
+    {
+      digits: 1,
+      reference: events,
+    },
+  );
   const idleBull = 'an idle BullMQ `Worker`';
   row('Pickup latency on an idle worker, p50 (ms)', 'pickup', ['jobq', 'bullmq'], (x) => x.p50, {
     goal: under(1, 'ms'),
@@ -434,6 +493,21 @@ function table(results) {
   row('Pickup latency on an idle worker, p99 (ms)', 'pickup', ['jobq', 'bullmq'], (x) => x.p99, {
     goal: under(5, 'ms'),
     reference: idleBull,
+  });
+  const delayedBull = 'BullMQ `delay` option, an idle `Worker`';
+  row(
+    `Scheduled job lateness, p50 (ms; ${SCHEDULE_DELAY_MS} ms ahead)`,
+    'scheduled',
+    ['jobq', 'bullmq'],
+    (x) => x.p50,
+    {
+      goal: under(5, 'ms'),
+      reference: delayedBull,
+    },
+  );
+  row(`Scheduled job lateness, p99 (ms)`, 'scheduled', ['jobq', 'bullmq'], (x) => x.p99, {
+    goal: under(25, 'ms'),
+    reference: delayedBull,
   });
   row(
     'Redis commands/s sent by an idle worker',

@@ -37,13 +37,14 @@ function jobq(redisUrl, name, extraEnv = {}) {
   // Jobs are submitted from here with the settings the workers run with (events, retention).
   const repo = new JobRepository(client, { queuePrefix: prefix }, loadEnv(workerEnv(1)).jobs);
   const keys = repo.keys;
-  const newJobs = (n) =>
+  const newJobs = (n, delayMs) =>
     Array.from({ length: n }, () => ({
       id: randomUUID(),
       type: 'send_email',
       priority: 'high',
       payloadJson: JSON.stringify(PAYLOAD),
       recipient: PAYLOAD.to,
+      ...(delayMs ? { due: { delayMs } } : {}),
     }));
   return {
     label: 'this service',
@@ -65,6 +66,10 @@ function jobq(redisUrl, name, extraEnv = {}) {
       await repo.submit(jobs);
       return jobs.map((job) => job.id);
     },
+    /** Submits one job scheduled delayMs ahead (`delay_ms` of the API). */
+    async addDelayed(delayMs) {
+      await repo.submit(newJobs(1, delayMs));
+    },
     /** Keys that exist while any job is waiting, running or due for a retry. */
     pendingKeys: [keys.high, keys.low, keys.inflight, keys.delayed],
     /** The job's hash, which the status route reads. */
@@ -76,8 +81,11 @@ function jobq(redisUrl, name, extraEnv = {}) {
         /Worker .* started/,
       );
     },
-    /** picked_ts - created_ts of every job, ms (Redis clock, ms resolution). */
-    async pickupLatencies() {
+    /**
+     * picked_ts - created_ts of every job, ms (Redis clock, ms resolution), less
+     * `delayMs` for jobs scheduled that far ahead (their lateness).
+     */
+    async pickupLatencies(delayMs = 0) {
       const ids = [];
       let cursor = '0';
       do {
@@ -94,7 +102,7 @@ function jobq(redisUrl, name, extraEnv = {}) {
       const pipeline = client.pipeline();
       for (const key of ids) pipeline.hmget(key, 'created_ts', 'picked_ts');
       return (await pipeline.exec()).map(([, [c, p]]) =>
-        Math.round((Number(p) - Number(c)) * 1000),
+        Math.round((Number(p) - Number(c)) * 1000 - delayMs),
       );
     },
     close() {
@@ -120,6 +128,10 @@ function bullmq(redisUrl, name, { keepCompleted = false } = {}) {
           Array.from({ length: n }, () => ({ name: 'send_email', data: PAYLOAD, opts })),
         );
     },
+    /** One job with BullMQ's `delay` option. */
+    async addDelayed(delayMs) {
+      await queue.add('send_email', PAYLOAD, { ...opts, delay: delayMs });
+    },
     pendingKeys: ['wait', 'paused', 'active', 'prioritized', 'delayed'].map((k) => queue.keys[k]),
     startWorker(concurrency, nodeArgs = []) {
       return startNode(
@@ -128,9 +140,9 @@ function bullmq(redisUrl, name, { keepCompleted = false } = {}) {
         /bullmq worker ready/,
       );
     },
-    async pickupLatencies() {
+    async pickupLatencies(delayMs = 0) {
       const jobs = await queue.getJobs(['completed'], 0, -1);
-      return jobs.map((job) => job.processedOn - job.timestamp);
+      return jobs.map((job) => job.processedOn - job.timestamp - delayMs);
     },
     close() {
       client.disconnect();
