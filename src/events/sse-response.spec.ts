@@ -54,13 +54,41 @@ describe('SseResponse', () => {
     expect(sse.deliver(entry(0))).toBe(false);
   });
 
-  it('a client that reads is never dropped', () => {
+  it('a client that reads is never dropped, and gets every event in order', async () => {
     const { reply, raw } = unreadReply();
     const sse = new SseResponse(reply, () => true);
-    for (let n = 0; n < 20_000; n++) {
+    const chunks: Buffer[] = [];
+    raw.on('data', (chunk: Buffer) => chunks.push(chunk));
+    for (let n = 0; n < 5_000; n++) {
       expect(sse.deliver(entry(n))).toBe(true);
-      raw.read();
+      // The reader runs between bursts of events, as a socket's does.
+      if (n % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
     }
+    await new Promise((resolve) => setImmediate(resolve));
     expect(raw.destroyed).toBe(false);
+    const received = Buffer.concat(chunks).toString();
+    const ids = [...received.matchAll(/^id: (\d+)-0$/gm)].map((m) => Number(m[1]) - 1795820000000);
+    expect(ids).toEqual(Array.from({ length: 5_000 }, (_, n) => n));
+  });
+
+  it('holds events back while the socket is backed up and writes them as one chunk on drain', async () => {
+    const { reply, raw } = unreadReply();
+    const sse = new SseResponse(reply, () => true);
+    const writes: number[] = [];
+    const write = raw.write.bind(raw);
+    raw.write = ((chunk: Buffer, ...rest: never[]) => {
+      writes.push(chunk.length);
+      return write(chunk, ...rest);
+    }) as typeof raw.write;
+    let n = 0;
+    while (!raw.writableNeedDrain) sse.deliver(entry(n++));
+    const before = writes.length;
+    for (let i = 0; i < 50; i++) sse.deliver(entry(n++));
+    expect(writes.length).toBe(before); // held, not written
+    let received = '';
+    raw.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.length).toBe(before + 1); // all 50 in one write
+    expect(received.match(/^id: /gm)).toHaveLength(n);
   });
 });

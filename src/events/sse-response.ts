@@ -4,10 +4,31 @@ import type { EventSink } from './event-hub';
 import type { JobEvent, StreamEntry } from './job-event';
 
 /**
- * Most bytes a listener may leave unread in its socket buffer. A client that does
- * not read is dropped rather than allowed to grow the process's memory.
+ * Most bytes a listener may leave unread (in its socket's buffer and held back for
+ * it). A client that does not read is dropped rather than allowed to grow the
+ * process's memory.
  */
 export const MAX_UNREAD_BYTES = 256 * 1024;
+
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+
+/**
+ * Each stream entry framed once, for every listener: with a thousand listeners, a
+ * string per listener per event (and Node's copy of it per socket write) was most
+ * of the API's memory while a burst of events went out.
+ */
+const framed = new WeakMap<StreamEntry, Buffer>();
+
+function frame(entry: StreamEntry): Buffer {
+  let bytes = framed.get(entry);
+  if (!bytes) {
+    bytes = Buffer.from(
+      `id: ${entry.id}\nevent: ${entry.event.event}\ndata: ${JSON.stringify(entry.event)}\n\n`,
+    );
+    framed.set(entry, bytes);
+  }
+  return bytes;
+}
 
 /**
  * One Server-Sent Events response: the reply is taken over from Fastify (it stays
@@ -15,6 +36,13 @@ export const MAX_UNREAD_BYTES = 256 * 1024;
  */
 export class SseResponse implements EventSink {
   private closed = false;
+  /**
+   * What waits for the socket to drain: references to the shared frames, written
+   * as one chunk on 'drain'. Writing each event while the socket is backed up would
+   * queue a chunk (and its bookkeeping, larger than a small event) per event.
+   */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   onClose?: () => void;
 
   constructor(
@@ -42,29 +70,33 @@ export class SseResponse implements EventSink {
   }
 
   deliver(entry: StreamEntry): boolean {
-    return this.write(
-      `id: ${entry.id}\nevent: ${entry.event.event}\ndata: ${JSON.stringify(entry.event)}\n\n`,
-    );
+    return this.write(frame(entry));
   }
 
   /** A named event without an id (the per-job `snapshot`). */
   send(event: string, data: unknown): boolean {
-    return this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    return this.write(Buffer.from(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
   }
 
   ping(): void {
-    this.write(': keep-alive\n\n');
+    this.write(KEEP_ALIVE);
   }
 
   close(): void {
     this.end();
   }
 
-  private write(text: string): boolean {
+  private write(bytes: Buffer): boolean {
     if (this.closed) return false;
     const raw = this.reply.raw;
-    raw.write(text);
-    if (raw.writableLength > MAX_UNREAD_BYTES) {
+    if (this.heldBytes === 0 && !raw.writableNeedDrain) {
+      raw.write(bytes);
+      return true;
+    }
+    if (this.heldBytes === 0) raw.once('drain', this.flush);
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    if (raw.writableLength + this.heldBytes > MAX_UNREAD_BYTES) {
       raw.destroy(); // a client that does not read: dropped
       this.end();
       return false;
@@ -72,9 +104,19 @@ export class SseResponse implements EventSink {
     return true;
   }
 
+  private readonly flush = (): void => {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    if (!this.closed) this.reply.raw.write(held.length === 1 ? held[0] : Buffer.concat(held));
+  };
+
   private end(): void {
     if (this.closed) return;
     this.closed = true;
+    this.held = [];
+    this.heldBytes = 0;
+    this.reply.raw.off('drain', this.flush);
     if (!this.reply.raw.destroyed) this.reply.raw.end();
     this.onClose?.();
   }
