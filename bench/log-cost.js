@@ -23,6 +23,7 @@ const { promisify } = require('node:util');
 const { freePort, startRedisServer } = require('./lib/redis');
 const { median, summary } = require('./lib/stats');
 const { jobq, PAYLOAD } = require('./lib/systems');
+const { timedDrain } = require('./lib/drain');
 
 const ROUNDS = Number(process.env.LOGCOST_ROUNDS ?? 12);
 const ROUND_MS = Number(process.env.LOGCOST_ROUND_MS ?? 2000);
@@ -142,18 +143,11 @@ async function drainRounds(redis) {
     );
     workers[level] = { system, child };
   }
+  // The same timed drain as `npm run bench` (bench/lib/drain.js): the worker is frozen
+  // while the queue fills, so it starts on exactly N jobs when the clock starts.
   const drainOnce = async ({ system, child }) => {
-    // Stopped while the queue fills: a waiting worker would otherwise start on the first
-    // jobs submitted, before the measurement.
-    child.kill('SIGSTOP');
-    await system.prefillPaused(N);
-    child.kill('SIGCONT');
-    const cpu0 = cpuSeconds(child.pid);
-    const t0 = process.hrtime.bigint();
-    await system.resume();
-    while ((await system.remaining()) > 0) await sleep(2);
-    const rate = N / (Number(process.hrtime.bigint() - t0) / 1e9);
-    return { rate, cpuUs: ((cpuSeconds(child.pid) - cpu0) / N) * 1e6 };
+    const { rate, workerCpuUs } = await timedDrain(redis, system, [child], N);
+    return { rate, cpuUs: workerCpuUs };
   };
   for (const level of LEVELS) await drainOnce(workers[level]); // warm-up
   const rounds = [];
