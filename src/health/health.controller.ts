@@ -1,3 +1,4 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
@@ -6,7 +7,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { Public } from '../security/security.decorators';
 import { CHECK_TIMEOUT_MS, pingWithin, Readiness, ReadinessReport } from './readiness';
@@ -64,7 +64,7 @@ const readySchema = (ready: boolean) => ({
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly readiness: Readiness,
   ) {}
 
@@ -106,7 +106,8 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: Redis answers and the process is not shutting down (no API key needed)',
+    summary:
+      'Readiness: RedisClient answers and the process is not shutting down (no API key needed)',
     description:
       `Each check must pass within ${CHECK_TIMEOUT_MS} ms. 503 names the failed checks; ` +
       'a process that is shutting down (draining its worker) answers 503 so that load balancers stop sending it traffic.',

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
@@ -31,7 +31,10 @@ export interface ReadinessReport {
 }
 
 /** True when Redis answers PING within `timeoutMs`. */
-export async function pingWithin(redis: Redis, timeoutMs = CHECK_TIMEOUT_MS): Promise<boolean> {
+export async function pingWithin(
+  redis: RedisClient,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<boolean> {
   return Promise.race([
     redis.ping().then(
       () => true,
@@ -69,7 +72,7 @@ export class Readiness implements OnModuleDestroy {
   private readonly checks: ReadinessCheck[] = [];
   private closing = false;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis) {
+  constructor(@Inject(REDIS_CLIENT) redis: RedisClient) {
     this.add({
       name: 'redis',
       check: async () =>
