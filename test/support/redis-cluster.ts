@@ -75,6 +75,10 @@ export class TestRedisCluster {
         'nodes.conf',
         '--cluster-node-timeout',
         String(this.nodeTimeoutMs),
+        // A replica takes over however long it was cut off (the default refuses after
+        // 10 node timeouts, which a loaded test machine can exceed).
+        '--cluster-replica-validity-factor',
+        '0',
       ],
       { stdio: 'ignore' },
     );
@@ -89,13 +93,17 @@ export class TestRedisCluster {
     }
   }
 
-  /** Every live node says the cluster is ok and knows every slot. */
+  /** Every live node says the cluster is ok and knows every slot; every replica is in sync. */
   async waitUntilHealthy(timeoutMs = 20_000): Promise<void> {
     await waitFor(
       async () => {
         for (const node of this.nodes.filter((n) => n.process)) {
           const { stdout } = await run('redis-cli', ['-p', String(node.port), 'cluster', 'info']);
           if (!/cluster_state:ok/.test(stdout) || !/cluster_slots_ok:16384/.test(stdout)) {
+            return false;
+          }
+          const info = await run('redis-cli', ['-p', String(node.port), 'info', 'replication']);
+          if (/role:slave/.test(info.stdout) && !/master_link_status:up/.test(info.stdout)) {
             return false;
           }
         }
@@ -112,10 +120,11 @@ export class TestRedisCluster {
     if (!live) throw new Error('no live node');
     const probe = new Redis(live.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
     try {
-      const slots = (await probe.cluster('SLOTS')) as [number, number, [string, number]][];
+      const slots = await probe.cluster('SLOTS');
       const range = slots.find(([from, to]) => slot >= from && slot <= to);
-      if (!range) throw new Error(`no node owns slot ${slot}`);
-      return range[2][1];
+      const primary = range?.[2];
+      if (!primary) throw new Error(`no node owns slot ${slot}`);
+      return primary[1];
     } finally {
       probe.disconnect();
     }
