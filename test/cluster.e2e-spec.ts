@@ -4,6 +4,7 @@ import { JobRepository } from '../src/queue/job.repository';
 import { ApiClient, JobJson } from './support/api-client';
 import { startApi, startWorker, TestApi, TestWorker } from './support/apps';
 import { emailJob } from './support/http';
+import { spawnNode } from './support/node-process';
 import { jobsSettings } from './support/queue';
 import { TestRedisCluster } from './support/redis-cluster';
 import { SseClient } from './support/sse';
@@ -170,4 +171,25 @@ describe('Redis Cluster', () => {
       await submitter;
     }
   }, 90_000);
+
+  it('cleanup deletes the keys of a queue on the cluster (the built script, as operators run it)', async () => {
+    const b = await api(prefixB);
+    const id = await b.submitId({ ...emailJob('low'), delay_ms: 600_000 });
+    expect(await client.exists(`${prefixB}:hash:${id}`)).toBe(1);
+    // The untagged name: the script tags it as the service does.
+    const cleanup = spawnNode(
+      'scripts/cleanup.js',
+      {
+        REDIS_CLUSTER_NODES: cluster.seeds,
+        QUEUE_PREFIX: prefixB.slice(1, -1),
+        LOG_LEVEL: 'error',
+      },
+      ['--yes'],
+    );
+    expect(await cleanup.closed).toEqual({ code: 0, signal: null });
+    expect(cleanup.stdout()).toMatch(
+      new RegExp(`Deleted [1-9]\\d* key\\(s\\) matching \\${prefixB}`),
+    );
+    expect(await client.exists(`${prefixB}:hash:${id}`)).toBe(0);
+  });
 });
