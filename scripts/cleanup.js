@@ -116,7 +116,6 @@ async function runCleanup({ yes = false, redisUrl, prefix: givenPrefix } = {}) {
   }
   const { client, redis } = opened;
   try {
-
     if (!yes) {
       const found = await countKeys(redis, pattern);
       if (found === 0) {
