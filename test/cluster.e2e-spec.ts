@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis';
 import { JobRepository } from '../src/queue/job.repository';
 import { ApiClient, JobJson } from './support/api-client';
 import { startApi, startWorker, TestApi, TestWorker } from './support/apps';
-import { emailJob } from './support/http';
+import { emailJob, request } from './support/http';
 import { spawnNode } from './support/node-process';
 import { jobsSettings } from './support/queue';
 import { TestRedisCluster } from './support/redis-cluster';
@@ -166,6 +166,8 @@ describe('Redis Cluster', () => {
       for (const id of accepted) await a.waitForStatus(id, 'completed');
       const stats = await a.stats();
       expect(stats.status).toBe(200);
+      // The probes ask the queue's primary: the promoted replica answers.
+      expect((await request(`${a.baseUrl}/health/ready`)).status).toBe(200);
     } finally {
       stop = true;
       await submitter;

@@ -1,5 +1,7 @@
 import type { RedisClient } from '../redis/redis-connection';
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { redisConfig } from '../config/configuration';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -65,6 +67,7 @@ const readySchema = (ready: boolean) => ({
 export class HealthController {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
     private readonly readiness: Readiness,
   ) {}
 
@@ -81,7 +84,8 @@ export class HealthController {
   async check(
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: string; redis: string }> {
-    if (await pingWithin(this.redis)) return { status: 'ok', redis: 'up' };
+    if (await pingWithin(this.redis, CHECK_TIMEOUT_MS, this.redisSettings.queuePrefix))
+      return { status: 'ok', redis: 'up' };
     void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: 'error', redis: 'down' };
   }
