@@ -217,7 +217,8 @@ describe('jobq CLI', () => {
 
     it('--watch follows the job until it completes, one line per change, exit 0', async () => {
       await runWorker({ EMAIL_SIMULATED_DURATION_MS: '1000' });
-      const id = await submit('watched@example.com', 'low', { delay_ms: 500 });
+      // Scheduled far enough ahead that the CLI, started on a loaded machine, sees it pending.
+      const id = await submit('watched@example.com', 'low', { delay_ms: 2000 });
       const run = await jobq(['status', id, '--watch', '--json', '--interval-ms', '50']);
       expect(run).toMatchObject({ code: 0, stderr: '' });
       const lines = run.stdout.trimEnd().split('\n');

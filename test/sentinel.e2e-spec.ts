@@ -10,6 +10,8 @@ interface FailoverRun {
   accepted: string[];
   /** Accepted (201) jobs that no longer exist after the failover. */
   lost: string[];
+  /** Accepted jobs that ran more than once (a claim or completion lost with the primary: stall_count > 0). */
+  ranAgain: number;
   failedSubmits: number;
   /** From the kill until the first submit sent after it was accepted. */
   resumedMs: number;
@@ -89,11 +91,20 @@ describe('Redis Sentinel', () => {
         const res = await api.status(id);
         if (res.status === 404) lost.push(id);
       }
+      let ranAgain = 0;
       for (const id of accepted.filter((id) => !lost.includes(id))) {
-        await api.waitForStatus(id, 'completed');
+        const done = await api.waitForStatus(id, 'completed');
+        if (Number(done.stall_count) > 0) ranAgain++;
       }
       await deployment.waitUntilSettled();
-      return { accepted, lost, failedSubmits, resumedMs: resumedAt - killedAt, promotedMs };
+      return {
+        accepted,
+        lost,
+        ranAgain,
+        failedSubmits,
+        resumedMs: resumedAt - killedAt,
+        promotedMs,
+      };
     } finally {
       stop = true;
       await submitter;
@@ -104,7 +115,8 @@ describe('Redis Sentinel', () => {
     console.log(
       `sentinel failover (${label}): promoted ${run.promotedMs} ms after the kill; submits ` +
         `resumed ${run.resumedMs} ms after it; ${run.failedSubmits} submits failed; ` +
-        `${run.accepted.length} accepted, ${run.lost.length} of them lost`,
+        `${run.accepted.length} accepted, ${run.lost.length} of them lost, ` +
+        `${run.ranAgain} ran again (duplicate attempt)`,
     );
 
   it('with REDIS_WAIT_REPLICAS=1, the primary is killed: the replica takes over, no accepted job is lost', async () => {
