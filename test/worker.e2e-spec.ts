@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EMAIL_TRANSPORT, EmailTransport, OutgoingEmail } from '../src/email/email-transport';
 import { JobRepository } from '../src/queue/job.repository';
 import { Priority } from '../src/queue/job-keys';
+import { NewJob } from '../src/queue/job.types';
 import { WorkerAppModule } from '../src/worker-app.module';
 import { WorkerService } from '../src/worker/worker.service';
 import { applyEnv, testEnv } from './support/apps';
@@ -314,10 +315,10 @@ describe('worker', () => {
 
     /** Jobs in one call, in this order (FIFO). */
     async function submitInOrder(repo: JobRepository, kinds: ('fast' | 'slow')[]) {
-      const jobs = kinds.map((kind, i) => ({
+      const jobs = kinds.map((kind, i): NewJob => ({
         id: randomUUID(),
         type: 'send_email',
-        priority: 'high' as Priority,
+        priority: 'high',
         payloadJson: JSON.stringify({ to: `${kind}${i}@example.com` }),
       }));
       await repo.submit(jobs);
