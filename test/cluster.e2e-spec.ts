@@ -104,9 +104,15 @@ describe('Redis Cluster', () => {
   });
 
   it('retries failing jobs and serves a second queue on another primary at once', async () => {
-    const b = await api(prefixB);
+    // Rate limiting and idempotency keep their keys in the queue's slot too.
+    const b = await api(prefixB, { RATE_LIMIT_PER_MINUTE: '1000' });
     await worker(prefixB, { EMAIL_SIMULATED_FAILURE_RATE: '1', JOB_MAX_RETRIES: '2' });
-    const id = await b.submitId(emailJob('high'));
+    const first = await b.submit(emailJob('high'), { 'idempotency-key': 'cluster-once' });
+    expect(first.status).toBe(201);
+    const replay = await b.submit(emailJob('high'), { 'idempotency-key': 'cluster-once' });
+    expect(replay.status).toBe(200);
+    expect(replay.body.job_id).toBe(first.body.job_id);
+    const id = first.body.job_id;
     const failed = await b.waitForStatus(id, 'failed');
     expect(failed.retry_count).toBe(2);
     const retried = await b.retry(id);
