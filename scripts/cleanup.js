@@ -9,9 +9,14 @@
 //   jobq cleanup --yes           the same code (runCleanup), from the CLI
 //
 // Stop the API and workers first: a running service recreates keys as it works.
+//
+// Through Sentinel (REDIS_SENTINELS) or on a cluster (REDIS_CLUSTER_NODES) it opens
+// its connection with the service's own factory (dist/, so run `npm run build`
+// first) and, on a cluster, scans the primary that holds the queue's hash tag.
 'use strict';
 
 const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 const { createInterface } = require('node:readline');
 const Redis = require('ioredis');
 
@@ -80,15 +85,20 @@ async function deleteKeys(redis, pattern) {
 async function runCleanup({ yes = false, redisUrl, prefix: givenPrefix } = {}) {
   if (existsSync('.env')) process.loadEnvFile('.env'); // never overrides the environment
   const url = redisUrl || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const prefix = (givenPrefix ?? (process.env.QUEUE_PREFIX || 'jobs')).trim();
+  let prefix = (givenPrefix ?? (process.env.QUEUE_PREFIX || 'jobs')).trim();
   if (!PREFIX_RULE.test(prefix)) {
     console.error(
       `QUEUE_PREFIX must be 1-64 characters of letters, digits, _ . : - { } (got "${prefix}")`,
     );
     return 2;
   }
+  const viaFactory = !redisUrl && (process.env.REDIS_CLUSTER_NODES || process.env.REDIS_SENTINELS);
+  // On a cluster the service hash-tags the prefix (as clusterPrefix in src/config/env.ts).
+  if (viaFactory && process.env.REDIS_CLUSTER_NODES && !/\{[^{}]+\}/.test(prefix)) {
+    prefix = `{${prefix}}`;
+  }
   const pattern = `${globEscape(prefix)}:*`;
-  const where = `${prefix}:* on ${redactUrl(url)}`;
+  const where = `${prefix}:* on ${viaFactory ? 'the configured Redis' : redactUrl(url)}`;
 
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (!yes && !interactive) {
@@ -99,23 +109,13 @@ async function runCleanup({ yes = false, redisUrl, prefix: givenPrefix } = {}) {
     return 1;
   }
 
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 3000,
-    lazyConnect: true,
-    retryStrategy: () => null,
-  });
-  let connectionError;
-  redis.on('error', (error) => (connectionError = error));
+  const opened = viaFactory ? await openWithFactory(prefix) : await openStandalone(url);
+  if (typeof opened === 'string') {
+    console.error(opened);
+    return 1;
+  }
+  const { client, redis } = opened;
   try {
-    try {
-      await redis.connect();
-    } catch (error) {
-      const reason = (connectionError ?? error).message;
-      console.error(`Cannot reach Redis at ${redactUrl(url)}: ${reason}`);
-      return 1;
-    }
-
     if (!yes) {
       const found = await countKeys(redis, pattern);
       if (found === 0) {
@@ -134,8 +134,50 @@ async function runCleanup({ yes = false, redisUrl, prefix: givenPrefix } = {}) {
     console.log(`Deleted ${deleted} key(s) matching ${where}.`);
     return 0;
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
+}
+
+/** A plain connection to REDIS_URL; an error message when it cannot be reached. */
+async function openStandalone(url) {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
+  let connectionError;
+  redis.on('error', (error) => (connectionError = error));
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    return `Cannot reach Redis at ${redactUrl(url)}: ${(connectionError ?? error).message}`;
+  }
+  return { client: redis, redis };
+}
+
+/**
+ * Sentinel or cluster, as the service connects (its config and connection factory,
+ * from dist/). `redis` is the connection that holds the queue's keys.
+ */
+async function openWithFactory(prefix) {
+  const dist = join(__dirname, '..', 'dist');
+  if (!existsSync(join(dist, 'redis', 'redis-connection.js'))) {
+    return 'REDIS_CLUSTER_NODES / REDIS_SENTINELS need the built service: run npm run build first.';
+  }
+  const { loadEnv } = require(join(dist, 'config', 'env.js'));
+  const { createRedisConnection, queueNode, waitUntilReady } = require(
+    join(dist, 'redis', 'redis-connection.js'),
+  );
+  const settings = loadEnv({ ...process.env, QUEUE_PREFIX: prefix }).redis;
+  const client = createRedisConnection(settings, `${settings.queuePrefix}:cleanup:${process.pid}`);
+  if (!(await waitUntilReady(client, 5000))) {
+    client.disconnect();
+    return 'Cannot reach Redis through REDIS_CLUSTER_NODES / REDIS_SENTINELS within 5 s.';
+  }
+  // On a cluster the prefix is hash-tagged: every key of the queue is on one primary.
+  return { client, redis: queueNode(client, settings.queuePrefix) };
 }
 
 async function main() {

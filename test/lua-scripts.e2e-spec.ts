@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { JobRepository } from '../src/queue/job.repository';
 import { Priority } from '../src/queue/job-keys';
 import { WorkSignal } from '../src/queue/work-signal';
-import { connect, deletePrefix, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
+import { connect, deletePrefix, uniquePrefix } from './support/redis';
 import { repositoryFor } from './support/queue';
 import { waitFor } from './support/wait';
 
@@ -402,7 +402,7 @@ describe('Lua scripts', () => {
 
   it('the work signal returns at once when woken and times out otherwise', async () => {
     const blocking = connect();
-    const signal = new WorkSignal(redis, { url: SHARED_REDIS_URL, queuePrefix: prefix });
+    const signal = new WorkSignal(redis, { queuePrefix: prefix });
     try {
       await redis.del(k.wake);
       expect(await signal.wait(blocking, 50)).toBe(false);

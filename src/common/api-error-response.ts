@@ -12,6 +12,7 @@ import {
 } from './http-exception.filter';
 import { BODY_LIMIT_BYTES, URI_TOO_LONG_MESSAGE, URL_LIMIT_BYTES } from './http-limits';
 import type { FieldError } from './validation/field-error';
+import { JobErrorCode } from '../queue/job.errors';
 
 /** An error response as the OpenAPI document shows it: when it happens, and one real body. */
 export interface DocumentedError {
@@ -71,6 +72,24 @@ export const STORE_UNAVAILABLE: DocumentedError = {
   description: 'Redis is unreachable; nothing was written. Retry later.',
   code: ErrorCode.StoreUnavailable,
   message: STORE_UNAVAILABLE_MESSAGE,
+};
+
+/**
+ * A write a client relies on (submit, cancel, retry): Redis unreachable, or, with
+ * REDIS_WAIT_REPLICAS set, not acknowledged by enough replicas in time.
+ */
+export const WRITE_NOT_REPLICATED: DocumentedError = {
+  description:
+    'Redis is unreachable and nothing was written (`STORE.UNAVAILABLE`); or, when the service ' +
+    'requires replica acknowledgements (REDIS_WAIT_REPLICAS), the write was made on the primary ' +
+    'but not enough replicas acknowledged it within REDIS_WAIT_TIMEOUT_MS (`JOB.NOT_REPLICATED`): ' +
+    'it may still take effect (a submitted job may still run). Retry later; a submit retried ' +
+    'with the same Idempotency-Key creates nothing twice.',
+  code: JobErrorCode.NotReplicated,
+  message:
+    'job 3f0c9a4e-8b7e-4d1a-9c55-2b1f6f0e7a11 was written, but 0 of the 1 replica(s) required ' +
+    '(REDIS_WAIT_REPLICAS) acknowledged it within 500 ms: it may still take effect, or be lost ' +
+    'if the primary fails now; retry with the same Idempotency-Key',
 };
 
 export const URI_TOO_LONG: DocumentedError = {

@@ -12,4 +12,5 @@ export const DOMAIN_ERROR_STATUS: Readonly<Record<string, HttpStatus>> = {
   [JobErrorCode.IdempotencyMismatch]: HttpStatus.CONFLICT,
   [JobErrorCode.NotCancellable]: HttpStatus.CONFLICT,
   [JobErrorCode.NotRetryable]: HttpStatus.CONFLICT,
+  [JobErrorCode.NotReplicated]: HttpStatus.SERVICE_UNAVAILABLE,
 };

@@ -22,7 +22,16 @@ describe('loadEnv', () => {
     expect(env.app).toEqual({ port: 3000, host: '0.0.0.0', logLevel: 'info', logFormat: 'json' });
     expect(env.metrics).toEqual({ port: 9464 });
     expect(env.security).toMatchObject({ docsRequireKey: false, metricsRequireKey: false });
-    expect(env.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'jobs' });
+    expect(env.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      queuePrefix: 'jobs',
+      clusterNodes: [],
+      sentinels: [],
+      sentinelMaster: 'mymaster',
+      sentinelPassword: undefined,
+      waitReplicas: 0,
+      waitTimeoutMs: 500,
+    });
     expect(env.worker).toEqual({
       enabled: true,
       concurrency: 10,
@@ -84,7 +93,10 @@ describe('loadEnv', () => {
     expect(env.app).toMatchObject({ port: 8080, logLevel: 'debug', logFormat: 'pretty' });
     expect(env.metrics.port).toBe(0);
     expect(env.security.metricsRequireKey).toBe(true);
-    expect(env.redis).toEqual({ url: 'rediss://:secret@cache.internal:6380', queuePrefix: 'mail' });
+    expect(env.redis).toMatchObject({
+      url: 'rediss://:secret@cache.internal:6380',
+      queuePrefix: 'mail',
+    });
     expect(env.worker).toMatchObject({ enabled: false, concurrency: 50, leaseMs: 10000 });
     expect(env.jobs).toMatchObject({
       maxRetries: 5,
@@ -323,5 +335,61 @@ describe('loadEnv', () => {
 
   it('treats empty values as unset', () => {
     expect(loadEnv({ PORT: '', WORKER_CONCURRENCY: '  ' }).worker.concurrency).toBe(10);
+  });
+});
+
+describe('loadEnv: Redis Cluster and Sentinel', () => {
+  it('hash-tags the queue prefix on a cluster, and leaves a prefix that has a tag alone', () => {
+    const env = loadEnv({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' });
+    expect(env.redis.clusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(env.redis.queuePrefix).toBe('{jobs}');
+    expect(
+      loadEnv({ REDIS_CLUSTER_NODES: 'a:1', QUEUE_PREFIX: 'app:{mail}' }).redis.queuePrefix,
+    ).toBe('app:{mail}');
+    expect(loadEnv({ QUEUE_PREFIX: 'mail' }).redis.queuePrefix).toBe('mail');
+  });
+
+  it('reads the Sentinel and WAIT settings', () => {
+    const env = loadEnv({
+      REDIS_SENTINELS: 's1:26379,s2:26379',
+      REDIS_SENTINEL_MASTER: 'queue-master',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+      REDIS_WAIT_REPLICAS: '1',
+      REDIS_WAIT_TIMEOUT_MS: '250',
+    });
+    expect(env.redis).toMatchObject({
+      queuePrefix: 'jobs',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      sentinelMaster: 'queue-master',
+      sentinelPassword: 'sentinel-secret',
+      waitReplicas: 1,
+      waitTimeoutMs: 250,
+    });
+  });
+
+  it('names each bad Redis variable', () => {
+    expect(
+      problemsOf({
+        REDIS_CLUSTER_NODES: 'a:1,nohost',
+        REDIS_SENTINELS: 'b:99999',
+        REDIS_SENTINEL_MASTER: 'bad name',
+        REDIS_WAIT_REPLICAS: '-1',
+        REDIS_WAIT_TIMEOUT_MS: '0',
+      }),
+    ).toEqual([
+      'REDIS_CLUSTER_NODES entry 2 must be host:port',
+      'REDIS_SENTINELS port must be between 1 and 65535 (got "b:99999")',
+      'REDIS_CLUSTER_NODES and REDIS_SENTINELS cannot both be set: pick one mode',
+      'REDIS_SENTINEL_MASTER must be 1-128 characters of letters, digits, _ . - (got "bad name")',
+      'REDIS_WAIT_REPLICAS must be an integer between 0 and 100 (got "-1")',
+      'REDIS_WAIT_TIMEOUT_MS must be an integer between 1 and 4000 (got "0")',
+    ]);
   });
 });

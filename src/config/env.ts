@@ -34,10 +34,7 @@ export interface Env {
     /** Port of the headless worker's /metrics and /health server; 0 = none. */
     port: number;
   };
-  redis: {
-    url: string;
-    queuePrefix: string;
-  };
+  redis: RedisSettings;
   worker: {
     enabled: boolean;
     concurrency: number;
@@ -100,6 +97,35 @@ export interface Env {
     /** Whether webhooks may go to loopback, private and other non-public addresses. */
     allowPrivate: boolean;
   };
+}
+
+/** A `host:port` seed of REDIS_CLUSTER_NODES or REDIS_SENTINELS. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/**
+ * How the service reaches Redis: REDIS_URL alone (standalone), through Sentinel
+ * (REDIS_SENTINELS), or a Redis Cluster (REDIS_CLUSTER_NODES). Credentials and TLS
+ * come from REDIS_URL in every mode.
+ */
+export interface RedisSettings {
+  url: string;
+  /** The queue's key prefix; hash-tagged (`{jobs}`) on a cluster so the queue lives in one slot. */
+  queuePrefix: string;
+  /** Cluster seeds; empty = not a cluster. */
+  clusterNodes: HostPort[];
+  /** Sentinels; empty = no Sentinel. */
+  sentinels: HostPort[];
+  /** The master name the sentinels monitor. */
+  sentinelMaster: string;
+  /** AUTH for the sentinels themselves (they may have a password of their own). */
+  sentinelPassword: string | undefined;
+  /** Replicas that must acknowledge a client-visible write before it is answered; 0 = none. */
+  waitReplicas: number;
+  /** How long a write waits for those acknowledgements (WAIT's timeout). */
+  waitTimeoutMs: number;
 }
 
 /** Where SMTP_URL points: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start). */
@@ -202,6 +228,20 @@ class EnvReader {
       if (!pattern.test(item)) this.problems.push(`${name} entry ${index + 1} ${rule}`);
     }
     return items;
+  }
+
+  /** A comma-separated list of `host:port` (a host name, an IPv4 address or a bracketed IPv6 one). */
+  hostPorts(name: string): HostPort[] {
+    return this.list(name, HOST_PORT, 'must be host:port').flatMap((item) => {
+      const match = HOST_PORT.exec(item);
+      if (!match) return [];
+      const port = Number(match[2]);
+      if (port < 1 || port > 65535) {
+        this.problems.push(`${name} port must be between 1 and 65535 (got "${item}")`);
+        return [];
+      }
+      return [{ host: match[1].replace(/^\[(.*)\]$/, '$1'), port }];
+    });
   }
 
   /** `false`, a hop count (1-100), or a comma-separated list of IP addresses and CIDR ranges. */
@@ -345,6 +385,44 @@ function isAddressOrCidr(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+
+/** On a cluster every key of a queue must share one slot: `jobs` becomes `{jobs}`. */
+export function clusterPrefix(prefix: string): string {
+  return /\{[^{}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
+
+function redisSettings(r: EnvReader): RedisSettings {
+  const url = r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string;
+  const prefix = r.string(
+    'QUEUE_PREFIX',
+    'jobs',
+    /^[A-Za-z0-9_.:{}-]{1,64}$/,
+    'must be 1-64 characters of letters, digits, _ . : - { }',
+  );
+  const clusterNodes = r.hostPorts('REDIS_CLUSTER_NODES');
+  const sentinels = r.hostPorts('REDIS_SENTINELS');
+  if (r.optionalString('REDIS_CLUSTER_NODES') && r.optionalString('REDIS_SENTINELS')) {
+    r.problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS cannot both be set: pick one mode');
+  }
+  return {
+    url,
+    queuePrefix: clusterNodes.length > 0 ? clusterPrefix(prefix) : prefix,
+    clusterNodes,
+    sentinels,
+    sentinelMaster: r.string(
+      'REDIS_SENTINEL_MASTER',
+      'mymaster',
+      /^[A-Za-z0-9_.-]{1,128}$/,
+      'must be 1-128 characters of letters, digits, _ . -',
+    ),
+    sentinelPassword: r.optionalString('REDIS_SENTINEL_PASSWORD'),
+    waitReplicas: r.int('REDIS_WAIT_REPLICAS', 0, 0, 100),
+    // Below the 5 s command timeout, which would otherwise end the WAIT first.
+    waitTimeoutMs: r.int('REDIS_WAIT_TIMEOUT_MS', 500, 1, 4000),
+  };
+}
+
 const EMAIL_ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 
 export function loadEnv(raw: RawEnv): Env {
@@ -359,15 +437,7 @@ export function loadEnv(raw: RawEnv): Env {
     metrics: {
       port: r.int('METRICS_PORT', 9464, 0, 65535),
     },
-    redis: {
-      url: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string,
-      queuePrefix: r.string(
-        'QUEUE_PREFIX',
-        'jobs',
-        /^[A-Za-z0-9_.:{}-]{1,64}$/,
-        'must be 1-64 characters of letters, digits, _ . : - { }',
-      ),
-    },
+    redis: redisSettings(r),
     worker: {
       enabled: r.bool('WORKER_ENABLED', true),
       concurrency: r.int('WORKER_CONCURRENCY', 10, 1, 1000),

@@ -1,11 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisConfig } from '../config/configuration';
 import { JobKeys } from '../queue/job-keys';
 import { REDIS_CLIENT } from '../redis/redis.constants';
-import { createRedisConnection } from '../redis/redis-connection';
+import { createRedisConnection, RedisClient } from '../redis/redis-connection';
 import { JobEvent, StreamEntry, streamIdAfter, toJobEvent } from './job-event';
 
 /** One live listener (an SSE client). */
@@ -44,14 +43,14 @@ export class EventHub implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Events');
   private readonly key: string;
   private readonly subscriptions = new Set<Subscription>();
-  private reader?: Redis;
+  private reader?: RedisClient;
   private started?: Promise<void>;
   private lastId = '0-0';
   private stopping = false;
   private keepAlive?: NodeJS.Timeout;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(redisConfig.KEY) private readonly settings: ConfigType<typeof redisConfig>,
   ) {
     this.key = new JobKeys(settings.queuePrefix).events;
@@ -125,7 +124,7 @@ export class EventHub implements BeforeApplicationShutdown {
     this.lastId = newest?.[0] ?? '0-0';
     if (this.stopping) return;
     this.reader = createRedisConnection(
-      this.settings.url,
+      this.settings,
       `${this.settings.queuePrefix}:events-reader:${process.pid}`,
       { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined },
     );
@@ -136,7 +135,7 @@ export class EventHub implements BeforeApplicationShutdown {
     void this.read(this.reader);
   }
 
-  private async read(reader: Redis): Promise<void> {
+  private async read(reader: RedisClient): Promise<void> {
     while (!this.stopping) {
       try {
         const reply = await reader.xread(

@@ -1,4 +1,7 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { redisConfig } from '../config/configuration';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -6,7 +9,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { Public } from '../security/security.decorators';
 import { CHECK_TIMEOUT_MS, pingWithin, Readiness, ReadinessReport } from './readiness';
@@ -64,7 +66,8 @@ const readySchema = (ready: boolean) => ({
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
     private readonly readiness: Readiness,
   ) {}
 
@@ -81,7 +84,8 @@ export class HealthController {
   async check(
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: string; redis: string }> {
-    if (await pingWithin(this.redis)) return { status: 'ok', redis: 'up' };
+    if (await pingWithin(this.redis, CHECK_TIMEOUT_MS, this.redisSettings.queuePrefix))
+      return { status: 'ok', redis: 'up' };
     void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: 'error', redis: 'down' };
   }
@@ -106,7 +110,8 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: Redis answers and the process is not shutting down (no API key needed)',
+    summary:
+      'Readiness: RedisClient answers and the process is not shutting down (no API key needed)',
     description:
       `Each check must pass within ${CHECK_TIMEOUT_MS} ms. 503 names the failed checks; ` +
       'a process that is shutting down (draining its worker) answers 503 so that load balancers stop sending it traffic.',

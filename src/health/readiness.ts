@@ -1,6 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redisConfig } from '../config/configuration';
+import { queueNode, RedisClient } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
 /** A check answers within this long, or counts as down. */
@@ -30,10 +32,23 @@ export interface ReadinessReport {
   failed?: string[];
 }
 
-/** True when Redis answers PING within `timeoutMs`. */
-export async function pingWithin(redis: Redis, timeoutMs = CHECK_TIMEOUT_MS): Promise<boolean> {
+/**
+ * True when Redis answers PING within `timeoutMs`. With the queue's `prefix`, on a
+ * cluster the primary that holds the queue is asked (not any node).
+ */
+export async function pingWithin(
+  redis: RedisClient,
+  timeoutMs = CHECK_TIMEOUT_MS,
+  prefix?: string,
+): Promise<boolean> {
+  let ping: Promise<unknown>;
+  try {
+    ping = (prefix === undefined ? redis : queueNode(redis, prefix)).ping();
+  } catch {
+    return false; // a cluster that knows no primary yet
+  }
   return Promise.race([
-    redis.ping().then(
+    ping.then(
       () => true,
       () => false,
     ),
@@ -69,11 +84,16 @@ export class Readiness implements OnModuleDestroy {
   private readonly checks: ReadinessCheck[] = [];
   private closing = false;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis) {
+  constructor(
+    @Inject(REDIS_CLIENT) redis: RedisClient,
+    @Optional()
+    @Inject(redisConfig.KEY)
+    config?: Pick<ConfigType<typeof redisConfig>, 'queuePrefix'>,
+  ) {
     this.add({
       name: 'redis',
       check: async () =>
-        (await pingWithin(redis))
+        (await pingWithin(redis, CHECK_TIMEOUT_MS, config?.queuePrefix))
           ? { status: 'up' }
           : { status: 'down', detail: `no reply to PING within ${CHECK_TIMEOUT_MS} ms` },
     });

@@ -12,6 +12,7 @@ import {
   DocumentedError,
   invalidFieldsError,
   STORE_UNAVAILABLE,
+  WRITE_NOT_REPLICATED,
 } from '../common/api-error-response';
 import { invalidFields } from '../common/error-body';
 import { ReadLimit } from '../security/security.decorators';
@@ -91,6 +92,7 @@ export class JobsController {
       'current status; nothing new created.',
   })
   @ApiErrorResponse(409, KEY_REUSED)
+  @ApiErrorResponse(503, WRITE_NOT_REPLICATED)
   async submit(
     @Body() dto: SubmitJobDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -137,6 +139,7 @@ export class JobsController {
       'A repeat of an earlier request with the same Idempotency-Key: its jobs, nothing new created.',
   })
   @ApiErrorResponse(409, KEY_REUSED)
+  @ApiErrorResponse(503, WRITE_NOT_REPLICATED)
   async submitMany(
     @Body() dto: SubmitJobsDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,

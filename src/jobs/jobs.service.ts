@@ -4,6 +4,7 @@ import { SubmitJobDto } from './dto/submit-job.dto';
 import { JobMetrics } from '../metrics/job-metrics';
 import { JobRepository } from '../queue/job.repository';
 import { JobError, JobErrorCode } from '../queue/job.errors';
+import { Replication } from '../queue/replication';
 import { JobDue, JobRecord, JobStatus, NewJob } from '../queue/job.types';
 import { recipientOf } from '../queue/index-members';
 import { parseRfc3339 } from './dto/schedule.validators';
@@ -46,6 +47,7 @@ export class JobsService {
   constructor(
     private readonly repository: JobRepository,
     private readonly metrics: JobMetrics,
+    private readonly replication: Replication,
   ) {}
 
   /**
@@ -61,6 +63,7 @@ export class JobsService {
     if (!idempotency) {
       await this.repository.submit(jobs);
       this.metrics.submitted(jobs);
+      await this.replication.confirm(jobsNamed(jobs.map((job) => job.id)));
       return { ids: jobs.map((job) => job.id), replayed: false };
     }
     const result = await this.repository.submitOnce(jobs, {
@@ -69,6 +72,8 @@ export class JobsService {
       ttlS: IDEMPOTENCY_TTL_S,
     });
     if (!result.replayed) this.metrics.submitted(jobs);
+    // A replay confirms too: the first answer may have been JOB.NOT_REPLICATED.
+    await this.replication.confirm(jobsNamed(result.ids));
     return result;
   }
 
@@ -98,6 +103,10 @@ export class JobsService {
       recipient: recipientOf(dto.payload),
     }));
   }
+}
+
+function jobsNamed(ids: string[]): string {
+  return ids.length === 1 ? `job ${ids[0]}` : `${ids.length} jobs (${ids[0]}, ...)`;
 }
 
 /** When a job may first run: run_at (absolute) or delay_ms (from now, by Redis's clock). */

@@ -11,6 +11,7 @@ import {
   ApiErrorResponse,
   invalidFieldsError,
   STORE_UNAVAILABLE,
+  WRITE_NOT_REPLICATED,
 } from '../common/api-error-response';
 import { JobStatusDto } from '../jobs/dto/job-responses.dto';
 import { AdminOnly, ReadLimit } from '../security/security.decorators';
@@ -148,6 +149,7 @@ export class OperationsController {
     code: JobErrorCode.NotCancellable,
     message: `job ${EXAMPLE_JOB_ID} is completed and cannot be cancelled`,
   })
+  @ApiErrorResponse(503, WRITE_NOT_REPLICATED)
   async cancel(
     @Param('job_id', JobIdPipe) jobId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -175,6 +177,7 @@ export class OperationsController {
     code: JobErrorCode.NotRetryable,
     message: `job ${EXAMPLE_JOB_ID} is pending: only failed or cancelled jobs can be retried`,
   })
+  @ApiErrorResponse(503, WRITE_NOT_REPLICATED)
   retry(@Param('job_id', JobIdPipe) jobId: string): Promise<JobRecord> {
     return this.operations.retry(jobId);
   }

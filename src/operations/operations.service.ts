@@ -4,6 +4,7 @@ import { BulkOperations } from '../queue/bulk-operations';
 import { JobError, JobErrorCode } from '../queue/job.errors';
 import { JobListing } from '../queue/job-listing';
 import { JobRepository } from '../queue/job.repository';
+import { Replication } from '../queue/replication';
 import { JobRecord } from '../queue/job.types';
 import { QueueStats, QueueStatsSnapshot } from '../queue/queue-stats';
 import { LIST_LIMIT, ListJobsQuery } from './dto/list-jobs.query';
@@ -28,6 +29,7 @@ export class OperationsService {
     private readonly bulk: BulkOperations,
     private readonly stats: QueueStats,
     private readonly metrics: JobMetrics,
+    private readonly replication: Replication,
   ) {}
 
   async list(query: ListJobsQuery): Promise<JobList> {
@@ -54,6 +56,7 @@ export class OperationsService {
   async cancel(jobId: string): Promise<CancelResult> {
     const outcome = await this.repository.cancel(jobId);
     if (outcome === 'not-found') throw notFound(jobId);
+    if (outcome !== 'not-cancellable') await this.replication.confirm(`the cancel of job ${jobId}`);
     const job = await this.find(jobId);
     if (outcome === 'not-cancellable') {
       throw new JobError(
@@ -72,6 +75,7 @@ export class OperationsService {
   async retry(jobId: string): Promise<JobRecord> {
     const [code] = await this.repository.retry([jobId], { withCancelled: true });
     if (code === -1) throw notFound(jobId);
+    if (code === 1) await this.replication.confirm(`the retry of job ${jobId}`);
     const job = await this.find(jobId);
     if (code === 0) {
       throw new JobError(

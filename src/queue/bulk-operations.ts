@@ -1,5 +1,5 @@
+import { queueNode, RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { parseIndexMember } from './index-members';
 import { FinishedState, Priority } from './job-keys';
@@ -19,7 +19,7 @@ export class BulkOperations {
   private readonly scripts: JobScripts;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly repository: JobRepository,
   ) {
     this.scripts = JobScripts.on(redis);
@@ -31,7 +31,7 @@ export class BulkOperations {
     const index = state === 'completed' ? 'all' : state;
     const key = this.repository.keys.index(index);
     const allKey = this.repository.keys.index('all');
-    const [seconds, micros] = await this.redis.time();
+    const [seconds, micros] = await queueNode(this.redis, this.repository.keys.prefix).time();
     // A job that finished before the cutoff was created before it too.
     const cutoffMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - olderThanS * 1000;
     let deleted = 0;

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { JobScripts } from './job-scripts';
 
 /** A place in a listing index: created ms and member (compact id first). */
@@ -28,7 +28,7 @@ export interface IndexRead {
  * `maxScore` (`asc`).
  */
 export async function readIndexes(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   count: number,
   cursor: IndexPosition | undefined,

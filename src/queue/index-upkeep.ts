@@ -1,6 +1,6 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { jobsConfig } from '../config/configuration';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { parseIndexMember } from './index-members';
@@ -32,7 +32,7 @@ export class IndexUpkeep {
   private readonly cursors = new Map<ListingIndex, IndexPosition | undefined>();
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly repository: JobRepository,
     @Inject(jobsConfig.KEY) private readonly jobs: ConfigType<typeof jobsConfig>,
   ) {}

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import {
   asciiLower,
@@ -79,7 +79,7 @@ const PAGE_BUDGET_MS = 30;
 @Injectable()
 export class JobListing {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly repository: JobRepository,
   ) {}
 

@@ -1,6 +1,6 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
 
 /**
  * The queue's Lua scripts, one file per atomic operation (see lua/), registered
@@ -41,10 +41,10 @@ export function scriptSources(): ReadonlyMap<string, string> {
 
 type ScriptFn = (numKeys: number, ...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
 
-const registered = new WeakMap<Redis, JobScripts>();
+const registered = new WeakMap<RedisClient, JobScripts>();
 
 export class JobScripts {
-  private constructor(private readonly client: Redis) {
+  private constructor(private readonly client: RedisClient) {
     for (const [name, lua] of scriptSources()) {
       // Key counts are passed on every call: several scripts take a variable number of keys.
       if (!(name in client)) client.defineCommand(name, { lua });
@@ -52,7 +52,7 @@ export class JobScripts {
   }
 
   /** The scripts on `client`, defined on it once. */
-  static on(client: Redis): JobScripts {
+  static on(client: RedisClient): JobScripts {
     let scripts = registered.get(client);
     if (!scripts) {
       scripts = new JobScripts(client);

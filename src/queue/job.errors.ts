@@ -18,4 +18,6 @@ export const JobErrorCode = {
   IdempotencyMismatch: 'JOB.IDEMPOTENCY_KEY_REUSED',
   NotCancellable: 'JOB.NOT_CANCELLABLE',
   NotRetryable: 'JOB.NOT_RETRYABLE',
+  /** REDIS_WAIT_REPLICAS: the write was not acknowledged by enough replicas in time. */
+  NotReplicated: 'JOB.NOT_REPLICATED',
 } as const;

@@ -1,6 +1,6 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import Redis from 'ioredis';
 import { jobsConfig, redisConfig } from '../config/configuration';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { compactId, indexMember, recipientKey, recipientOf } from './index-members';
@@ -66,7 +66,7 @@ export class JobRepository {
   private readonly scripts: JobScripts;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(redisConfig.KEY) config: Pick<ConfigType<typeof redisConfig>, 'queuePrefix'>,
     @Inject(jobsConfig.KEY) private readonly jobs: JobsConfig,
   ) {

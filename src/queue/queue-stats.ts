@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { LISTING_INDEXES, Priority, PRIORITIES } from './job-keys';
 import { JobRepository } from './job.repository';
@@ -27,7 +27,7 @@ const MINUTES = 60;
 @Injectable()
 export class QueueStats {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly repository: JobRepository,
     private readonly upkeep: IndexUpkeep,
     private readonly workers: WorkerRegistry,

@@ -4,6 +4,7 @@ import { IndexUpkeep } from './index-upkeep';
 import { JobListing } from './job-listing';
 import { JobRepository } from './job.repository';
 import { QueueStats } from './queue-stats';
+import { Replication } from './replication';
 import { WorkSignal } from './work-signal';
 import { WorkerRegistry } from './worker-registry';
 
@@ -19,6 +20,7 @@ const providers = [
   IndexUpkeep,
   WorkerRegistry,
   BulkOperations,
+  Replication,
 ];
 
 @Module({ providers, exports: providers })

@@ -1,6 +1,6 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { redisConfig } from '../config/configuration';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { JobKeys } from './job-keys';
@@ -16,8 +16,8 @@ export class WorkSignal {
   private readonly key: string;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
-    @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(redisConfig.KEY) config: Pick<ConfigType<typeof redisConfig>, 'queuePrefix'>,
   ) {
     this.key = new JobKeys(config.queuePrefix).wake;
   }
@@ -26,7 +26,7 @@ export class WorkSignal {
    * Blocks on `connection` (a dedicated one: blocking commands hold it) until a
    * job may be ready or `timeoutMs` passes. Returns true when woken by a signal.
    */
-  async wait(connection: Redis, timeoutMs: number): Promise<boolean> {
+  async wait(connection: RedisClient, timeoutMs: number): Promise<boolean> {
     const reply = await connection.bzpopmin(this.key, Math.max(timeoutMs, 1) / 1000);
     return reply !== null;
   }

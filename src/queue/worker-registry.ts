@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { JobRepository } from './job.repository';
 import { JobScripts } from './job-scripts';
@@ -24,7 +24,7 @@ export class WorkerRegistry {
   private readonly scripts: JobScripts;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly repository: JobRepository,
   ) {
     this.scripts = JobScripts.on(redis);

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-connection';
 
 /**
  * A short lease on `key` for `owner`: true when `owner` holds it (newly taken, or
@@ -6,7 +6,7 @@ import type Redis from 'ioredis';
  * two holders at a moment would only repeat idempotent work.
  */
 export async function tryLock(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   owner: string,
   ttlMs: number,

@@ -7,10 +7,14 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import Redis from 'ioredis';
 import { redisConfig } from '../config/configuration';
 import { REDIS_CLIENT } from './redis.constants';
-import { createRedisConnection, describePersistence, waitUntilReady } from './redis-connection';
+import {
+  createRedisConnection,
+  describePersistence,
+  RedisClient,
+  waitUntilReady,
+} from './redis-connection';
 
 @Global()
 @Module({
@@ -18,8 +22,8 @@ import { createRedisConnection, describePersistence, waitUntilReady } from './re
     {
       provide: REDIS_CLIENT,
       inject: [redisConfig.KEY],
-      useFactory: async (config: ConfigType<typeof redisConfig>): Promise<Redis> => {
-        const client = createRedisConnection(config.url, `${config.queuePrefix}:${process.pid}`);
+      useFactory: async (config: ConfigType<typeof redisConfig>): Promise<RedisClient> => {
+        const client = createRedisConnection(config, `${config.queuePrefix}:${process.pid}`);
         // Give the first connection a moment so the first requests do not fail needlessly;
         // if Redis is down the service starts anyway and answers 503 until it is back.
         await waitUntilReady(client, 2000);
@@ -32,7 +36,10 @@ import { createRedisConnection, describePersistence, waitUntilReady } from './re
 export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RedisModule.name);
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>,
+  ) {}
 
   /**
    * Accepted jobs live only in Redis: say so loudly when it keeps nothing on disk.
@@ -44,7 +51,7 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private readonly checkPersistence = (): void => {
-    void describePersistence(this.redis).then((persistence) => {
+    void describePersistence(this.redis, this.config.queuePrefix).then((persistence) => {
       if (persistence !== 'none') return;
       this.logger.warn(
         'Redis has no persistence (appendonly no, no RDB save points): accepted jobs are lost if Redis restarts. ' +

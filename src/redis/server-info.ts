@@ -1,7 +1,7 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-connection';
 
 /** How long the Redis server process has been up (Infinity when INFO does not say). */
-export async function serverUptimeMs(redis: Redis): Promise<number> {
+export async function serverUptimeMs(redis: RedisClient): Promise<number> {
   const info = await redis.info('server');
   return Number(/^uptime_in_seconds:(\d+)/m.exec(info)?.[1] ?? Infinity) * 1000;
 }

@@ -1,6 +1,6 @@
+import type { RedisClient } from '../redis/redis-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { redisConfig } from '../config/configuration';
 import { JobKeys } from '../queue/job-keys';
 import { JobScripts } from '../queue/job-scripts';
@@ -19,7 +19,7 @@ export class RateLimiter {
   private readonly scripts: JobScripts;
 
   constructor(
-    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(REDIS_CLIENT) redis: RedisClient,
     @Inject(redisConfig.KEY) config: ConfigType<typeof redisConfig>,
   ) {
     this.keys = new JobKeys(config.queuePrefix);

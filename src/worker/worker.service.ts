@@ -5,7 +5,6 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -20,7 +19,12 @@ import { ClaimedJob, ClaimThrottle, FailOutcome, HeldLease, Recovered } from '..
 import { WorkSignal } from '../queue/work-signal';
 import { WorkerRegistry } from '../queue/worker-registry';
 import { REDIS_CLIENT } from '../redis/redis.constants';
-import { createRedisConnection, isRedisUnavailableError } from '../redis/redis-connection';
+import {
+  createRedisConnection,
+  isRedisUnavailableError,
+  queueNode,
+  RedisClient,
+} from '../redis/redis-connection';
 import { serverUptimeMs } from '../redis/server-info';
 import { tryLock } from '../redis/lock';
 import { backoffDelayMs } from './backoff';
@@ -86,8 +90,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private claimSeq = 0;
   private startedTs = 0;
   private loopDone?: Promise<void>;
-  private blocking?: Redis;
-  private control?: Redis;
+  private blocking?: RedisClient;
+  private control?: RedisClient;
   private heartbeatTimer?: NodeJS.Timeout;
   private recoveryTimer?: NodeJS.Timeout;
   private upkeepTimer?: NodeJS.Timeout;
@@ -123,7 +127,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
     @Inject(jobsConfig.KEY) private readonly jobs: ConfigType<typeof jobsConfig>,
     @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(WORKER_AUTOSTART) private readonly autostart: boolean,
     @Inject(CLAIM_THROTTLE) private readonly throttle: ClaimThrottle | undefined,
     @InjectPinoLogger('Worker') private readonly logger: PinoLogger,
@@ -154,7 +158,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     // Blocking commands hold their connection, so the wait gets one of its own.
     // It queues commands while Redis is away: waiting is all it does.
     this.blocking = createRedisConnection(
-      this.redisSettings.url,
+      this.redisSettings,
       `${prefix}:worker-wait:${process.pid}`,
       { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined },
     );
@@ -269,7 +273,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // disconnect does not always reject: stop() ends the wait through wakeFromIdle.
       await new Promise<void>((resolve) => {
         this.wakeFromIdle = resolve;
-        this.signal.wait(this.blocking as Redis, IDLE_BLOCK_MS).then(
+        this.signal.wait(this.blocking as RedisClient, IDLE_BLOCK_MS).then(
           () => resolve(),
           () => resolve(),
         );
@@ -533,7 +537,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private listenForCancels(prefix: string): void {
     const channel = this.repository.keys.control;
     this.control = createRedisConnection(
-      this.redisSettings.url,
+      this.redisSettings,
       `${prefix}:worker-control:${process.pid}`,
       {
         enableOfflineQueue: true,
@@ -609,7 +613,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       // A Redis that restarted less than a lease ago (from its AOF) holds leases whose
       // deadlines passed while it was down; their workers may be alive and about to
       // heartbeat. This also covers a worker that first connected after the restart.
-      if ((await serverUptimeMs(this.redis)) < this.config.leaseMs) return;
+      if (
+        (await serverUptimeMs(queueNode(this.redis, this.redisSettings.queuePrefix))) <
+        this.config.leaseMs
+      )
+        return;
       const recovered = await this.repository.recoverExpired();
       if (recovered.length === 0) return;
       const jobs = await this.describeRecovered(recovered);
