@@ -263,8 +263,15 @@ describe('JSON log lines of real processes', () => {
         recipient: `${MAILBOX}@example.com`,
       });
       // A job whose worker vanished: claimed elsewhere under a lease that has run out.
-      await repo.submit([newJob(stalled)]);
-      await repo.claim(1, 1, 'vanished:1', undefined);
+      // The worker is frozen meanwhile, or it could claim the job first.
+      child.child.kill('SIGSTOP');
+      try {
+        await repo.submit([newJob(stalled)]);
+        const { jobs } = await repo.claim(1, 1, 'vanished:1', undefined);
+        expect(jobs.map((j) => j.id)).toEqual([stalled]);
+      } finally {
+        child.child.kill('SIGCONT');
+      }
       await child.waitForOutput('Job stalled');
       await repo.submit([newJob(running)]);
       const statuses = () =>
