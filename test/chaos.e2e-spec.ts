@@ -68,9 +68,9 @@ describe('chaos run (--short)', () => {
     async () => {
       const result = await runShortChaos();
       // On failure the assertion shows the whole output: seed, invariants, diagnostics.
-      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toMatchObject({
-        code: 0,
-      });
+      // One string, so that a failure prints all of it (an object match shows only the diff).
+      const report = `exit code ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+      expect(report).toMatch(/^exit code 0\n/);
       expect(result.stdout).toMatch(/^Chaos run \(--short\): seed \d+$/m);
       expect(summaryValue(result.stdout, 'lost')).toBe('0');
       expect(summaryValue(result.stdout, 'stuck')).toBe('0');

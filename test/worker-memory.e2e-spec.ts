@@ -48,6 +48,8 @@ describe('worker memory', () => {
       REDIS_URL: SHARED_REDIS_URL,
       QUEUE_PREFIX: prefix,
       WORKER_CONCURRENCY: '20',
+      // The claim-ahead path (opt-in) is driven too: its queue and timer must not leak.
+      WORKER_CLAIM_AHEAD: 'true',
       EMAIL_SIMULATED_FAILURE_RATE: '0.2',
       JOB_MAX_RETRIES: '1',
       JOB_BACKOFF_BASE_MS: '0',

@@ -330,7 +330,10 @@ describe('worker', () => {
 
     it('claims the next jobs while short ones run, never runs more than WORKER_CONCURRENCY, and hands back those that find no slot', async () => {
       const transport = slowHeld();
-      harness = await startScriptedWorker(env({ WORKER_CONCURRENCY: '2' }), transport);
+      harness = await startScriptedWorker(
+        env({ WORKER_CONCURRENCY: '2', WORKER_CLAIM_AHEAD: 'true' }),
+        transport,
+      );
       const warm = await submitTo(harness.repo, 'fast', 20);
       await waitFor(
         async () => (await Promise.all(warm.map(statusOf))).every((s) => s === 'completed'),

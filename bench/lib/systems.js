@@ -32,6 +32,9 @@ function jobq(redisUrl, name, extraEnv = {}) {
     EMAIL_SIMULATED_DURATION_MS: '0',
     EMAIL_SIMULATED_FAILURE_RATE: '0',
     LOG_LEVEL: 'log',
+    // The published figures are with claim-ahead on (opt-in; docs/performance.md):
+    // WORKER_CLAIM_AHEAD=false in the benchmark's environment measures the default.
+    WORKER_CLAIM_AHEAD: process.env.WORKER_CLAIM_AHEAD ?? 'true',
     ...extraEnv,
   });
   // Jobs are submitted from here with the settings the workers run with (events, retention).

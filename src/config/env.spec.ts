@@ -35,7 +35,7 @@ describe('loadEnv', () => {
     expect(env.worker).toEqual({
       enabled: true,
       concurrency: 10,
-      claimAhead: true,
+      claimAhead: false,
       leaseMs: 30000,
       shutdownTimeoutMs: 10000,
     });

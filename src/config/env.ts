@@ -441,7 +441,7 @@ export function loadEnv(raw: RawEnv): Env {
     worker: {
       enabled: r.bool('WORKER_ENABLED', true),
       concurrency: r.int('WORKER_CONCURRENCY', 10, 1, 1000),
-      claimAhead: r.bool('WORKER_CLAIM_AHEAD', true),
+      claimAhead: r.bool('WORKER_CLAIM_AHEAD', false),
       leaseMs: r.int('JOB_LEASE_MS', 30000, 500, 86_400_000),
       shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', 10000, 0, 3_600_000),
     },
