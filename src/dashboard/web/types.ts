@@ -1,3 +1,5 @@
+import { JOB_EVENTS as JOB_EVENT_NAMES, type JobEventName } from '../../events/job-event';
+
 /** The API's shapes, as the dashboard reads them. */
 
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -51,18 +53,8 @@ export interface Stats {
   workers: WorkerInfo[];
 }
 
-export const JOB_EVENT_NAMES = [
-  'submitted',
-  'processing',
-  'retry_scheduled',
-  'completed',
-  'failed',
-  'cancelled',
-  'stalled',
-  'retried',
-  'released',
-] as const;
-export type JobEventName = (typeof JOB_EVENT_NAMES)[number];
+// The stream's event names come from the server's one list (a plain module, bundled in).
+export { JOB_EVENT_NAMES, type JobEventName };
 
 /** One message of GET /events and GET /jobs/{id}/events (`ts` and `available_after`: epoch seconds). */
 export interface JobEvent {
